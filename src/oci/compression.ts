@@ -90,7 +90,8 @@ function wrapErrors(stream: Transform, where: string, kind: Compression): Transf
 
 function corrupt(where: string, kind: Compression, err: unknown): FerryError {
   const reason = err instanceof Error ? err.message : String(err);
-  const truncated = /unexpected end|truncat/i.test(reason);
+  // zlib says "unexpected end of file", fzstd "unexpected EOF".
+  const truncated = /unexpected (end|eof)|truncat/i.test(reason);
   return new FerryError(truncated ? 'ERR_TRUNCATED' : 'ERR_INVALID_DOCUMENT', `${where}: ${kind} data is ${truncated ? 'truncated' : 'corrupt'} (${reason})`, {
     path: where,
     hint: 'the file is damaged; copy or export it again',

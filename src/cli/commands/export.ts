@@ -1,0 +1,85 @@
+import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
+import type { Argv, CommandModule } from 'yargs';
+import { compressArchive } from '../../archive/write/index.js';
+import { exportImages, type ExportResult } from '../../ops/export-archive.js';
+import { openOutput } from '../../ops/open-output.js';
+import { shortDigest } from '../../oci/digest.js';
+import { emit, note, type GlobalOptions } from '../output.js';
+import { openStore } from '../store.js';
+import { progressReporter } from '../progress.js';
+
+interface ExportArgs extends GlobalOptions {
+  out: string;
+  images: string[];
+  allPlatforms?: boolean;
+  platform?: string[];
+  keepIndex?: boolean;
+  allowPartial?: boolean;
+  skipManifestJson?: boolean;
+  skipNonDistributable?: boolean;
+  dockerPlatform?: string;
+  compress?: 'gzip' | 'zstd';
+}
+
+export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
+  command: 'export <out> <images..>',
+  describe: 'export images as one tar that is an OCI layout and a docker-save archive (- for stdout)',
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .positional('out', { type: 'string', demandOption: true, describe: 'archive file, or - for stdout' })
+      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image names in the store' })
+      .option('all-platforms', { type: 'boolean', describe: 'export the full index and every platform' })
+      .option('platform', { type: 'string', array: true, describe: 'export only this platform (repeatable); the index is rewritten' })
+      .option('keep-index', { type: 'boolean', describe: 'with --platform: keep the original index (the archive is partial)' })
+      .option('allow-partial', { type: 'boolean', describe: 'export what the store holds even if a platform is incomplete' })
+      .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })
+      .option('skip-non-distributable', { type: 'boolean', describe: 'leave out foreign / non-distributable layers' })
+      .option('docker-platform', { type: 'string', describe: 'platform of the manifest.json entries (default: the host\'s best match)' })
+      .option('compress', { choices: ['gzip', 'zstd'] as const, describe: 'compress the whole archive' })
+      .example('$0 export --all-platforms alpine.tar alpine:3.19', 'every platform, loadable by docker and ctr')
+      .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -', 'stream one platform') as unknown as Argv<ExportArgs>,
+  handler: async (argv) => {
+    const store = await openStore(argv);
+    const output = await openOutput(argv.out);
+    const progress = progressReporter('exporting');
+    try {
+      const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
+      const sink = argv.compress ? pipeline(tar, compressArchive(argv.compress), output.stream) : pipeline(tar, output.stream);
+      const result = await exportImages(store, argv.images, tar, {
+        ...(argv.allPlatforms ? { allPlatforms: true } : {}),
+        ...(argv.platform ? { platform: argv.platform } : {}),
+        ...(argv.keepIndex ? { keepIndex: true } : {}),
+        ...(argv.allowPartial ? { allowPartial: true } : {}),
+        ...(argv.skipManifestJson ? { skipManifestJson: true } : {}),
+        ...(argv.skipNonDistributable ? { skipNonDistributable: true } : {}),
+        ...(argv.dockerPlatform ? { dockerPlatform: argv.dockerPlatform } : {}),
+        onProgress: progress.update,
+      });
+      await sink;
+      await output.commit();
+      progress.done();
+      emit(argv, { out: output.where, ...result }, () => exportText(output.where, result));
+    } catch (err) {
+      progress.done();
+      await output.abort();
+      throw err;
+    }
+  },
+};
+
+function exportText(where: string, result: ExportResult): string[] {
+  const lines = result.images.map((i) => {
+    const rewritten = i.originalDigest ? ` (index rewritten to the chosen platforms; was ${shortDigest(i.originalDigest)})` : '';
+    const partial = i.partial ? ' [partial]' : '';
+    return `${i.name} ${shortDigest(i.digest)}${rewritten}: ${i.platforms.join(', ')}${partial}${i.dockerPlatform ? `; docker load gets ${i.dockerPlatform}` : ''}`;
+  });
+  const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${result.bytes} bytes`;
+  // The archive may be on stdout: then the summary goes to stderr.
+  if (where === 'stdout') {
+    note(summary);
+    lines.forEach((l) => note(l));
+    return [];
+  }
+  return [summary, ...lines];
+}

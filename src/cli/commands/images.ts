@@ -1,0 +1,68 @@
+import type { Argv, CommandModule } from 'yargs';
+import { FerryError } from '../../errors.js';
+import { shortDigest } from '../../oci/digest.js';
+import { formatReference, parseReference } from '../../oci/reference.js';
+import { listImages } from '../../ops/list-images.js';
+import { emit, type GlobalOptions } from '../output.js';
+import { openStore } from '../store.js';
+
+const ls: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: ['ls', 'list'],
+  describe: 'list images in the store with the platforms it holds',
+  handler: async (argv) => {
+    const images = await listImages(await openStore(argv));
+    emit(argv, images, () => [
+      ...(images.length === 0 ? ['no images'] : []),
+      ...images.map((i) => `${i.name}  ${shortDigest(i.digest)}  ${i.platforms.join(',') || '-'}${i.partial.length ? `  (partial: ${i.partial.join(',')})` : ''}`),
+    ]);
+  },
+};
+
+interface RmArgs extends GlobalOptions {
+  names: string[];
+}
+
+const rm: CommandModule<GlobalOptions, RmArgs> = {
+  command: ['rm <names..>', 'remove'],
+  describe: 'remove image names from the store (blobs go at the next gc)',
+  builder: (y) => y.positional('names', { type: 'string', array: true, demandOption: true }) as unknown as Argv<RmArgs>,
+  handler: async (argv) => {
+    const store = await openStore(argv);
+    const names = argv.names.map(normalize);
+    const removed = await store.removeImages(names);
+    const absent = names.filter((n) => !removed.includes(n));
+    if (absent.length > 0) {
+      throw new FerryError('ERR_NOT_FOUND', `no image named ${absent.join(', ')}`, { hint: "see 'ferry images ls'" });
+    }
+    emit(argv, { removed }, () => removed.map((n) => `removed ${n}`));
+  },
+};
+
+interface TagArgs extends GlobalOptions {
+  source: string;
+  target: string;
+}
+
+const tag: CommandModule<GlobalOptions, TagArgs> = {
+  command: 'tag <source> <target>',
+  describe: 'give an image another name',
+  builder: (y) => y.positional('source', { type: 'string', demandOption: true }).positional('target', { type: 'string', demandOption: true }) as unknown as Argv<TagArgs>,
+  handler: async (argv) => {
+    const store = await openStore(argv);
+    const source = normalize(argv.source);
+    const target = normalize(argv.target);
+    await store.tagImage(source, target);
+    emit(argv, { source, target }, () => [`tagged ${source} as ${target}`]);
+  },
+};
+
+export const imagesCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'images',
+  describe: 'list, remove and tag images in the store',
+  builder: (y) => y.command([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[]).demandCommand(1, 'name a subcommand: ls, rm or tag'),
+  handler: () => undefined,
+};
+
+function normalize(name: string): string {
+  return formatReference(parseReference(name));
+}

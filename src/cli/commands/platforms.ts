@@ -1,0 +1,44 @@
+import type { Argv, CommandModule } from 'yargs';
+import { platformCandidates } from '../../ops/platform-candidates.js';
+import { explainPlatforms, formatExplanation, formatPlatform, hostPlatform } from '../../platform/index.js';
+import { emit, type GlobalOptions } from '../output.js';
+import { openStore } from '../store.js';
+
+interface ExplainArgs extends GlobalOptions {
+  specs: string[];
+  against: string;
+  strict?: boolean;
+}
+
+const explain: CommandModule<GlobalOptions, ExplainArgs> = {
+  command: 'explain <specs..>',
+  describe: 'show how platform specs match the manifests of an archive or image, and which one wins',
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .positional('specs', { type: 'string', array: true, demandOption: true, describe: 'platforms, e.g. linux/arm/v8 (or "host")' })
+      .option('against', { type: 'string', demandOption: true, describe: 'archive file, - for stdin, or image name in the store' })
+      .option('strict', { type: 'boolean', describe: 'exact matches only' })
+      .example('$0 platforms explain linux/arm/v8 --against alpine.tar', 'why the arm/v7 image is chosen') as unknown as Argv<ExplainArgs>,
+  handler: async (argv) => {
+    const candidates = await platformCandidates(() => openStore(argv), argv.against);
+    const specs = argv.specs.map((s) => (s === 'host' ? formatPlatform(hostPlatform()) : s));
+    const explanation = explainPlatforms(specs, candidates, { strict: Boolean(argv.strict) });
+    emit(argv, explanation, () => [formatExplanation(explanation)]);
+  },
+};
+
+const show: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: '$0',
+  describe: 'print the host platform',
+  handler: (argv) => {
+    const host = hostPlatform();
+    emit(argv, { host, formatted: formatPlatform(host) }, () => [formatPlatform(host)]);
+  },
+};
+
+export const platformsCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'platforms',
+  describe: 'print the host platform; explain platform matching',
+  builder: (y) => y.command([show, explain] as CommandModule<GlobalOptions, GlobalOptions>[]),
+  handler: () => undefined,
+};

@@ -1,0 +1,32 @@
+import type { Argv, CommandModule } from 'yargs';
+import { unpackToDirectory } from '../../ops/unpack-image.js';
+import { emit, note, type GlobalOptions } from '../output.js';
+import { openStore } from '../store.js';
+
+interface UnpackArgs extends GlobalOptions {
+  image: string;
+  dir: string;
+  platform?: string;
+  strictPlatform?: boolean;
+}
+
+export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
+  command: 'unpack <image> <dir>',
+  describe: "write an image's root filesystem into a directory (best match for --platform, else the host)",
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .positional('image', { type: 'string', demandOption: true })
+      .positional('dir', { type: 'string', demandOption: true })
+      .option('platform', { type: 'string', describe: 'platform to unpack; the best compatible match is taken (linux/arm/v8 → arm/v7)' })
+      .option('strict-platform', { type: 'boolean', describe: 'demand an exact platform match' })
+      .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs', '') as unknown as Argv<UnpackArgs>,
+  handler: async (argv) => {
+    const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, {
+      ...(argv.platform ? { platform: argv.platform } : {}),
+      ...(argv.strictPlatform ? { strictPlatform: true } : {}),
+    });
+    result.warnings.forEach((w) => note(`warning: ${w}`));
+    const { image: _chosen, ...json } = result;
+    emit(argv, json, () => [`unpacked ${result.name} into ${result.dir}: ${result.reason}`]);
+  },
+};

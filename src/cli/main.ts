@@ -1,0 +1,31 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.js';
+import { reportError } from './output.js';
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const parser = yargs(args)
+    .scriptName('ferry')
+    .usage('$0 <command> [options]\n\nMove container images, for all their platforms, as archives.')
+    .option('root', { type: 'string', global: true, describe: 'store directory (default: $FERRY_ROOT, else $XDG_DATA_HOME/ferry)' })
+    .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout' })
+    .command(commands)
+    .demandCommand(1, 'name a command')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .exitProcess(false)
+    .fail((message, err) => {
+      throw err ?? Object.assign(new Error(message), { name: 'YError' });
+    });
+  try {
+    await parser.parseAsync(hideBin(['node', 'ferry', ...args]));
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    return reportError(err);
+  }
+}

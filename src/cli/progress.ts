@@ -1,0 +1,32 @@
+import type { Descriptor } from '../oci/descriptor.js';
+
+export interface ProgressReporter {
+  update(bytes: number, desc: Descriptor): void;
+  done(): void;
+}
+
+/**
+ * A one-line progress display on stderr, only when stderr is a terminal (never mixed into piped output or
+ * JSON). Redrawn at most ten times a second.
+ */
+export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+  if (!stream.isTTY || process.env.CI) return { update: () => undefined, done: () => undefined };
+  let total = 0;
+  let blobs = 0;
+  let last = 0;
+  let drawn = false;
+  return {
+    update(bytes: number) {
+      total += bytes;
+      blobs += 1;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      drawn = true;
+      stream.write(`\r${label}: ${blobs} blobs, ${(total / 1048576).toFixed(1)} MiB`);
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[K');
+    },
+  };
+}

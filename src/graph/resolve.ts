@@ -1,0 +1,146 @@
+import { FerryError } from '../errors.js';
+import { type Descriptor, type Platform } from '../oci/descriptor.js';
+import { isImageConfig, isIndex, isManifest, isNonDistributable } from '../oci/mediatypes.js';
+import { ImageConfigSchema, IndexSchema, ManifestSchema } from '../oci/schemas.js';
+import type { ContentSource } from '../oci/transport.js';
+import { attestationSubject, isAttestation, type Matcher } from '../platform/index.js';
+import { readDocument } from './read-document.js';
+
+/** Which platforms of an index to take: all of them, or those a matcher accepts. */
+export type PlatformFilter = { all: true } | { all?: false; matcher: Matcher };
+
+/** A manifest and what it needs, with whatever the source lacks listed in `missing`. */
+export interface ManifestContent {
+  manifest: Descriptor;
+  /** From the index descriptor, else from the image config; absent for artifacts without one. */
+  platform?: Platform;
+  config?: Descriptor;
+  layers: Descriptor[];
+  /** Foreign / non-distributable layers the source lacks: not missing, they live at their URLs. */
+  external: Descriptor[];
+  missing: Descriptor[];
+}
+
+export interface PlatformImage extends ManifestContent {
+  /** Attestation manifests whose subject is this manifest; their absence never makes the image incomplete. */
+  attachments: ManifestContent[];
+}
+
+export interface ResolvedImage {
+  target: Descriptor;
+  /** Index documents walked, the top one first. */
+  indexes: Descriptor[];
+  selected: PlatformImage[];
+  /** Manifests of the index the filter left out. */
+  skipped: Descriptor[];
+}
+
+/**
+ * Walks an image from its top descriptor, keeping the manifests the filter selects (and their attestations),
+ * and notes every blob the source lacks instead of failing, so callers can import or report partial images.
+ */
+export async function resolveImage(source: ContentSource, target: Descriptor, filter: PlatformFilter): Promise<ResolvedImage> {
+  if (!(await source.has(target))) {
+    throw new FerryError('ERR_BLOB_MISSING', `image ${target.digest} is not in the source`, {
+      digest: target.digest,
+      hint: 'the archive or store does not hold the image it names; export it again',
+    });
+  }
+  const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [] };
+  const attestations: Descriptor[] = [];
+  await walkManifests(source, target, resolved, attestations, filter, new Set());
+  for (const att of attestations) {
+    const subject = resolved.selected.find((s) => s.manifest.digest === attestationSubject(att));
+    if (subject) subject.attachments.push(await manifestContent(source, att));
+  }
+  return resolved;
+}
+
+async function walkManifests(
+  source: ContentSource,
+  desc: Descriptor,
+  out: ResolvedImage,
+  attestations: Descriptor[],
+  filter: PlatformFilter,
+  seen: Set<string>,
+): Promise<void> {
+  if (seen.has(desc.digest)) return;
+  seen.add(desc.digest);
+  if (isIndex(desc.mediaType)) {
+    out.indexes.push(desc);
+    const index = await readDocument(source, desc, IndexSchema);
+    for (const child of index.value.manifests) {
+      if (isAttestation(child)) attestations.push(child);
+      else if (isIndex(child.mediaType)) {
+        if (await source.has(child)) await walkManifests(source, child, out, attestations, filter, seen);
+      } else if (!isManifest(child.mediaType)) out.skipped.push(child);
+      else if (filter.all || !child.platform || filter.matcher.match(child.platform)) out.selected.push({ ...(await manifestContent(source, child)), attachments: [] });
+      else out.skipped.push(child);
+    }
+    return;
+  }
+  if (isManifest(desc.mediaType)) {
+    const content = await manifestContent(source, desc);
+    if (filter.all || !content.platform || filter.matcher.match(content.platform)) out.selected.push({ ...content, attachments: [] });
+    else out.skipped.push(desc);
+    return;
+  }
+  throw new FerryError('ERR_UNSUPPORTED_MEDIA_TYPE', `${desc.digest} has media type ${desc.mediaType}, which is not an image index or manifest`, {
+    digest: desc.digest,
+    hint: 'name an image, not a blob',
+  });
+}
+
+/** Reads a manifest (when present) and checks which of its blobs the source holds. */
+export async function manifestContent(source: ContentSource, desc: Descriptor): Promise<ManifestContent> {
+  const content: ManifestContent = { manifest: desc, layers: [], external: [], missing: [], ...(desc.platform ? { platform: desc.platform } : {}) };
+  if (!(await source.has(desc))) {
+    content.missing.push(desc);
+    return content;
+  }
+  const manifest = (await readDocument(source, desc, ManifestSchema)).value;
+  content.config = manifest.config;
+  content.layers = manifest.layers;
+  const present = await Promise.all([manifest.config, ...manifest.layers].map((d) => source.has(d)));
+  [manifest.config, ...manifest.layers].forEach((d, i) => {
+    if (present[i]) return;
+    if (isNonDistributable(d.mediaType)) content.external.push(d);
+    else content.missing.push(d);
+  });
+  if (!content.platform && present[0] && isImageConfig(manifest.config.mediaType)) {
+    content.platform = await platformFromConfig(source, manifest.config);
+  }
+  return content;
+}
+
+async function platformFromConfig(source: ContentSource, desc: Descriptor): Promise<Platform | undefined> {
+  const config = (await readDocument(source, desc, ImageConfigSchema)).value;
+  if (!config.os || !config.architecture) return undefined;
+  return {
+    os: config.os,
+    architecture: config.architecture,
+    ...(config.variant ? { variant: config.variant } : {}),
+    ...(config['os.version'] ? { 'os.version': config['os.version'] } : {}),
+    ...(config['os.features'] ? { 'os.features': config['os.features'] } : {}),
+  };
+}
+
+export function isComplete(content: ManifestContent): boolean {
+  return content.missing.length === 0;
+}
+
+/** Every blob a resolved image needs that the source holds: documents, configs, layers, attachments. */
+export function presentBlobs(image: ResolvedImage): Descriptor[] {
+  const out = new Map<string, Descriptor>();
+  const add = (d: Descriptor) => out.set(d.digest, d);
+  add(image.target);
+  image.indexes.forEach(add);
+  for (const content of [...image.selected, ...image.selected.flatMap((s) => s.attachments)]) {
+    const missing = new Set(content.missing.map((m) => m.digest));
+    const external = new Set(content.external.map((m) => m.digest));
+    for (const d of [content.manifest, ...(content.config ? [content.config] : []), ...content.layers]) {
+      if (!missing.has(d.digest) && !external.has(d.digest)) add(d);
+    }
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,132 @@
+import type { Writable } from 'node:stream';
+import { writeArchive, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
+import { FerryError } from '../errors.js';
+import { readDocument } from '../graph/read-document.js';
+import { isComplete, presentBlobs, resolveImage, type ResolvedImage } from '../graph/resolve.js';
+import type { Descriptor, Platform } from '../oci/descriptor.js';
+import { isIndex, isNonDistributable } from '../oci/mediatypes.js';
+import { familiarName, formatReference, parseReference } from '../oci/reference.js';
+import { IndexSchema } from '../oci/schemas.js';
+import { formatPlatform, hostPlatform, parsePlatform } from '../platform/index.js';
+import type { Store } from '../store/index.js';
+import { OverlaySource } from './overlay-source.js';
+import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
+import { rewriteIndex } from './rewrite-index.js';
+import { resolveUnpackTarget } from './unpack-target.js';
+
+export interface ExportOptions extends PlatformArgs {
+  /** With --platform: keep the original index (the archive is then partial) instead of rewriting it. */
+  keepIndex?: boolean;
+  /** Write what the store holds even when a selected platform is incomplete. */
+  allowPartial?: boolean;
+  skipManifestJson?: boolean;
+  skipNonDistributable?: boolean;
+  /** Platform of the docker-save manifest.json entries (default: the host's best match). */
+  dockerPlatform?: string;
+  host?: Platform;
+  onProgress?: (written: number, desc: Descriptor) => void;
+}
+
+export interface ExportedImage {
+  name: string;
+  digest: string;
+  /** Set when the index was rewritten to the chosen platforms. */
+  originalDigest?: string;
+  platforms: string[];
+  partial: boolean;
+  dockerPlatform?: string;
+}
+
+export interface ExportResult {
+  images: ExportedImage[];
+  blobs: number;
+  bytes: number;
+}
+
+/** Exports images of the store as one OCI-layout + docker-save tar, streamed to `out`. */
+export async function exportImages(store: Store, names: string[], out: Writable, opts: ExportOptions): Promise<ExportResult> {
+  const host = opts.host ?? hostPlatform();
+  const selection = selectPlatforms(opts, host);
+  const source = new OverlaySource(store);
+  const planImages: ExportImage[] = [];
+  const blobs = new Map<string, Descriptor>();
+  const docker: DockerSaveImage[] = [];
+  const summaries: ExportedImage[] = [];
+  for (const raw of names) {
+    const name = formatReference(parseReference(raw));
+    const record = await store.getImage(name);
+    if (!record) throw new FerryError('ERR_NOT_FOUND', `no image named ${name} in the store`, { hint: "see 'ferry images ls', or import or pull it first" });
+    const resolved = await resolveImage(store, record.target, selection.filter);
+    const partial = checkComplete(resolved, name, opts);
+    let target = record.target;
+    let originalDigest: string | undefined;
+    if (!selection.filter.all && isIndex(target.mediaType) && !opts.keepIndex && resolved.skipped.length > 0) {
+      const original = (await readDocument(store, target, IndexSchema)).value;
+      const rewritten = rewriteIndex(resolved, original.annotations);
+      originalDigest = target.digest;
+      target = source.add(rewritten.mediaType, rewritten.bytes);
+    }
+    planImages.push({ name, target });
+    for (const d of presentBlobs(resolved)) {
+      if (d.digest === record.target.digest && originalDigest) continue;
+      if (opts.skipNonDistributable && isNonDistributable(d.mediaType)) continue;
+      blobs.set(d.digest, d);
+    }
+    blobs.set(target.digest, target);
+    const dockerEntry = opts.skipManifestJson ? undefined : dockerImage(resolved, name, opts, host);
+    if (dockerEntry) docker.push(dockerEntry.image);
+    summaries.push({
+      name,
+      digest: target.digest,
+      ...(originalDigest ? { originalDigest } : {}),
+      platforms: resolved.selected.filter(isComplete).map((s) => (s.platform ? formatPlatform(s.platform) : 'unknown')),
+      partial: partial || Boolean(opts.keepIndex && resolved.skipped.length > 0),
+      ...(dockerEntry ? { dockerPlatform: dockerEntry.platform } : {}),
+    });
+  }
+  const written = await writeArchive(out, source, {
+    images: planImages,
+    blobs: [...blobs.values()],
+    ...(opts.skipManifestJson ? {} : { dockerManifest: docker }),
+  }, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  return { images: summaries, blobs: written.blobs, bytes: written.bytes };
+}
+
+/** Fails on a selected platform the store holds only in part, unless --allow-partial. Returns whether partial. */
+function checkComplete(resolved: ResolvedImage, name: string, opts: ExportOptions): boolean {
+  const incomplete = resolved.selected.filter((s) => !isComplete(s));
+  if (incomplete.length > 0 && !opts.allowPartial) {
+    const first = incomplete[0]!;
+    throw new FerryError(
+      'ERR_BLOB_MISSING',
+      `${name}: ${first.platform ? formatPlatform(first.platform) : 'a manifest'} is incomplete in the store (content digest ${first.missing[0]!.digest} not found)`,
+      { digest: first.missing[0]!.digest, hint: 'pull or import that platform again, choose others with --platform, or pass --allow-partial' },
+    );
+  }
+  if (resolved.selected.length === 0) {
+    throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${name} has no platform matching the selection`, {
+      hint: `available: ${resolved.skipped.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)).join(', ')}; use --platform or --all-platforms`,
+    });
+  }
+  return incomplete.length > 0;
+}
+
+/** The docker-save entry: the image `docker load` will get, for --docker-platform or the host's best match. */
+function dockerImage(resolved: ResolvedImage, name: string, opts: ExportOptions, host: Platform) {
+  const request = opts.dockerPlatform ? { platform: parsePlatform(opts.dockerPlatform), host } : { host };
+  const choice = resolveUnpackTarget(resolved.selected, request);
+  const chosen = choice.image ?? (opts.dockerPlatform ? undefined : resolved.selected.find(isComplete));
+  if (!chosen?.config) {
+    if (opts.dockerPlatform) {
+      throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${name}: --docker-platform ${choice.wanted}: ${choice.reason}`, {
+        hint: `available: ${choice.available.join(', ') || 'none'}`,
+      });
+    }
+    return undefined;
+  }
+  const tag = parseReference(name).tag ? [familiarName(name)] : [];
+  return {
+    image: { config: chosen.config, layers: chosen.layers.filter((l) => !(opts.skipNonDistributable && isNonDistributable(l.mediaType))), repoTags: tag },
+    platform: chosen.platform ? formatPlatform(chosen.platform) : 'unknown',
+  };
+}

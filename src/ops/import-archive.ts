@@ -1,0 +1,175 @@
+import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
+import { FerryError } from '../errors.js';
+import { isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import type { Descriptor, Platform } from '../oci/descriptor.js';
+import { formatPlatform, hostPlatform, normalizePlatform, only, parsePlatform } from '../platform/index.js';
+import type { Store } from '../store/index.js';
+import { importNames, type NamingOptions } from './import-names.js';
+import { openInput } from './open-input.js';
+import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
+import { unpackPlatformImage, type UnpackOutcome } from './unpack-platform-image.js';
+import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
+
+export interface ImportOptions extends PlatformArgs, NamingOptions {
+  /** `--unpack-platform`: which platform to unpack (best compatible match). */
+  unpackPlatform?: string;
+  strictPlatform?: boolean;
+  /** false with `--no-unpack`. */
+  unpack?: boolean;
+  /** `--index-name N`: also keep the archive's index.json as an image named N. */
+  indexName?: string;
+  /** With --digests: only add digest names to images that have no other name. */
+  skipDigestForNamed?: boolean;
+  host?: Platform;
+}
+
+export interface IncompletePlatform {
+  platform: string;
+  manifest: string;
+  missing: string[];
+}
+
+export interface ImportedImage {
+  names: string[];
+  digest: string;
+  mediaType: string;
+  platforms: string[];
+  incomplete: IncompletePlatform[];
+  skipped: string[];
+  attestations: number;
+  unpack?: UnpackChoice & { outcome?: UnpackOutcome };
+}
+
+export interface ImportResult {
+  archive: string;
+  format: ArchiveContents['format'];
+  selection: string;
+  images: ImportedImage[];
+}
+
+/**
+ * Imports an archive: one streaming pass into a staging area of the store, then names, platform filter,
+ * completeness, unpack of the chosen platform, and only then a single atomic commit of blobs and records.
+ * Any failure before the commit leaves the store exactly as it was.
+ */
+export async function importArchive(store: Store, path: string, opts: ImportOptions): Promise<ImportResult> {
+  const host = opts.host ?? hostPlatform();
+  const selection = selectPlatforms(opts, host);
+  const input = await openInput(path);
+  const staging = await store.stage();
+  try {
+    const contents = await readArchive(input.stream, staging, { where: input.where });
+    const images: ImportedImage[] = [];
+    const keep = new Map<string, Descriptor>();
+    const records: { name: string; target: Descriptor }[] = [];
+    for (const found of contents.images) {
+      const resolved = await resolveImage(staging, found.target, selection.filter);
+      checkSelection(resolved, found, selection.requested, opts, input.where);
+      const names = nameImage(found, opts);
+      const summary = summarize(resolved, names);
+      if (opts.unpack !== false) summary.unpack = await unpack(store, staging, resolved, opts, selection.requested, host);
+      for (const d of presentBlobs(resolved)) keep.set(d.digest, d);
+      for (const name of names) records.push({ name, target: found.target });
+      images.push(summary);
+    }
+    if (opts.indexName && contents.index) {
+      keep.set(contents.index.desc.digest, contents.index.desc);
+      records.push({ name: importNames({ digest: contents.index.desc.digest, refName: opts.indexName, repoTags: [] }, opts)[0]!, target: contents.index.desc });
+    }
+    if (images.length === 0) {
+      throw new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${input.where} holds no image`, { path: input.where, hint: 'the archive is empty or not an image archive' });
+    }
+    await staging.commit({ keep: [...keep.keys()], records });
+    return { archive: input.where, format: contents.format, selection: selection.label, images };
+  } catch (err) {
+    await staging.abort();
+    input.stream.destroy();
+    throw err;
+  }
+}
+
+function nameImage(found: ArchiveImage, opts: ImportOptions): string[] {
+  const sources = { digest: found.target.digest, repoTags: found.repoTags, ...pick(found) };
+  const names = importNames(sources, { ...opts, digests: false });
+  const named = names.length > 0 && !names.every((n) => n.includes('@'));
+  if (opts.digests && !(opts.skipDigestForNamed && named)) return [...new Set([...names, ...importNames(sources, { ...opts, digests: true })])];
+  return names;
+}
+
+function pick(found: ArchiveImage): { containerdName?: string; refName?: string } {
+  return { ...(found.containerdName ? { containerdName: found.containerdName } : {}), ...(found.refName ? { refName: found.refName } : {}) };
+}
+
+/**
+ * Default and --platform imports must bring the platforms they name; --all-platforms takes whatever is
+ * complete and reports the rest.
+ */
+function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested: Platform[], opts: ImportOptions, where: string): void {
+  const label = found.containerdName ?? found.refName ?? found.repoTags[0] ?? found.target.digest;
+  const complete = resolved.selected.filter((s) => s.platform && isComplete(s));
+  if (opts.allPlatforms) return;
+  if (requested.length > 0) {
+    for (const p of requested) {
+      const hit = resolved.selected.find((s) => s.platform && only(p).match(s.platform) && strictEqual(p, s.platform));
+      if (!hit || !isComplete(hit)) {
+        const missing = hit ? ` (missing ${hit.missing.map((m) => m.digest).join(', ')})` : '';
+        throw new FerryError('ERR_INCOMPLETE', `${where}: image ${label} has no complete content for ${formatPlatform(p)}${missing}`, {
+          path: where,
+          hint: `available: ${availablePlatforms(resolved, true).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+        });
+      }
+    }
+    return;
+  }
+  if (complete.length === 0) {
+    throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: image ${label} has no content the host can run`, {
+      path: where,
+      hint: `available: ${availablePlatforms(resolved, true).join(', ') || 'none'}; use --all-platforms or --platform P`,
+    });
+  }
+}
+
+function strictEqual(a: Platform, b: Platform): boolean {
+  return formatPlatform(normalizePlatform(a)) === formatPlatform(normalizePlatform(b));
+}
+
+function availablePlatforms(resolved: ResolvedImage, includeSkipped: boolean): string[] {
+  const all = [...resolved.selected.map((s) => s.platform), ...(includeSkipped ? resolved.skipped.map((d) => d.platform) : [])];
+  return [...new Set(all.filter((p): p is Platform => Boolean(p)).map(formatPlatform))];
+}
+
+function summarize(resolved: ResolvedImage, names: string[]): ImportedImage {
+  const platformOf = (s: PlatformImage) => (s.platform ? formatPlatform(s.platform) : 'unknown');
+  return {
+    names,
+    digest: resolved.target.digest,
+    mediaType: resolved.target.mediaType,
+    platforms: resolved.selected.filter(isComplete).map(platformOf),
+    incomplete: resolved.selected
+      .filter((s) => !isComplete(s))
+      .map((s) => ({ platform: platformOf(s), manifest: s.manifest.digest, missing: s.missing.map((m) => m.digest) })),
+    skipped: resolved.skipped.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)),
+    attestations: resolved.selected.reduce((n, s) => n + s.attachments.length, 0),
+  };
+}
+
+async function unpack(
+  store: Store,
+  source: Parameters<typeof unpackPlatformImage>[1],
+  resolved: ResolvedImage,
+  opts: ImportOptions,
+  requested: Platform[],
+  host: Platform,
+): Promise<ImportedImage['unpack']> {
+  const platform = opts.unpackPlatform ? parsePlatform(opts.unpackPlatform) : requested[0];
+  const choice = resolveUnpackTarget(resolved.selected, { host, strict: opts.strictPlatform, ...(platform ? { platform } : {}) });
+  if (!choice.image) {
+    if (platform) {
+      throw new FerryError('ERR_PLATFORM_NOT_FOUND', `cannot unpack: ${choice.reason}`, {
+        hint: `available: ${choice.available.join(', ') || 'none'}; choose one with --unpack-platform, or pass --no-unpack`,
+      });
+    }
+    return choice;
+  }
+  return { ...choice, outcome: await unpackPlatformImage(store, source, choice.image) };
+}

@@ -1,0 +1,65 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { FerryError } from '../errors.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { DigestingStream, VerifyingStream } from '../oci/digest.js';
+import { MAX_DOCUMENT_BYTES } from '../oci/document.js';
+import type { BlobSink, ContentSource } from '../oci/transport.js';
+
+/**
+ * A sink that verifies everything but keeps only small blobs (manifests, indexes, configs) in memory and
+ * remembers that the rest was present: enough to inspect or explain an archive without storing its layers.
+ */
+export class MetadataSink implements BlobSink, ContentSource {
+  private readonly documents = new Map<string, Buffer>();
+  private readonly present = new Map<string, number>();
+
+  async has(desc: Pick<Descriptor, 'digest'>): Promise<boolean> {
+    return this.present.has(desc.digest);
+  }
+
+  async fetch(desc: Descriptor): Promise<Readable> {
+    const bytes = this.documents.get(desc.digest);
+    if (!bytes) {
+      throw new FerryError('ERR_BLOB_MISSING', `blob ${desc.digest} was not kept (only documents up to ${MAX_DOCUMENT_BYTES} bytes are)`, { digest: desc.digest });
+    }
+    return Readable.from([bytes]);
+  }
+
+  async write(desc: Descriptor, stream: Readable): Promise<void> {
+    const kept = await this.consume(stream.pipe(new VerifyingStream(desc)), desc.size <= MAX_DOCUMENT_BYTES);
+    this.remember(desc.digest, desc.size, kept);
+  }
+
+  async writeUnknown(stream: Readable): Promise<{ digest: string; size: number }> {
+    const digesting = new DigestingStream();
+    const kept = await this.consume(stream.pipe(digesting), true);
+    const { digest, size } = digesting.digest;
+    this.remember(digest, size, kept);
+    return { digest, size };
+  }
+
+  private remember(digest: string, size: number, kept: Buffer | undefined): void {
+    this.present.set(digest, size);
+    if (kept) this.documents.set(digest, kept);
+  }
+
+  /** Drains a stream, keeping its bytes while they stay under the document cap. */
+  private async consume(stream: Readable, keep: boolean): Promise<Buffer | undefined> {
+    let chunks: Buffer[] | undefined = keep ? [] : undefined;
+    let length = 0;
+    await pipeline(
+      stream,
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          length += chunk.length;
+          if (chunks && length > MAX_DOCUMENT_BYTES) chunks = undefined;
+          chunks?.push(chunk);
+          done();
+        },
+      }),
+    );
+    return chunks ? Buffer.concat(chunks) : undefined;
+  }
+}

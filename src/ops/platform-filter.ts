@@ -1,0 +1,34 @@
+import type { Platform } from '../oci/descriptor.js';
+import type { PlatformFilter } from '../graph/resolve.js';
+import { formatPlatform, hostPlatform, only, ordered, parsePlatform } from '../platform/index.js';
+import { FerryError } from '../errors.js';
+
+export interface PlatformArgs {
+  allPlatforms?: boolean;
+  platform?: string[];
+}
+
+export interface PlatformSelection {
+  filter: PlatformFilter;
+  /** Platforms named with --platform, parsed. */
+  requested: Platform[];
+  /** In words, for messages: "all platforms", "linux/arm64, linux/amd64", "host linux/amd64". */
+  label: string;
+}
+
+/**
+ * `--all-platforms` takes every platform; `--platform P` (repeatable) exactly those (after normalization:
+ * linux/arm64/v8 is linux/arm64); neither: what the host can run, as containerd does by default.
+ */
+export function selectPlatforms(args: PlatformArgs, host: Platform = hostPlatform()): PlatformSelection {
+  const specs = args.platform ?? [];
+  if (args.allPlatforms && specs.length > 0) {
+    throw new FerryError('ERR_USAGE', '--all-platforms and --platform cannot be used together', { hint: 'pick one' });
+  }
+  if (args.allPlatforms) return { filter: { all: true }, requested: [], label: 'all platforms' };
+  if (specs.length > 0) {
+    const requested = specs.map((s) => parsePlatform(s));
+    return { filter: { matcher: ordered(...requested) }, requested, label: requested.map(formatPlatform).join(', ') };
+  }
+  return { filter: { matcher: only(host) }, requested: [], label: `host ${formatPlatform(host)}` };
+}

@@ -1,0 +1,43 @@
+import { FerryError } from '../errors.js';
+import { readDocument } from '../graph/read-document.js';
+import { resolveImage } from '../graph/resolve.js';
+import { formatReference, parseReference } from '../oci/reference.js';
+import { ImageConfigSchema } from '../oci/schemas.js';
+import { hostPlatform, parsePlatform } from '../platform/index.js';
+import type { Store } from '../store/index.js';
+import { unpackImage } from '../unpack/index.js';
+import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
+
+export interface UnpackOptions {
+  platform?: string;
+  strictPlatform?: boolean;
+}
+
+export interface UnpackResult extends UnpackChoice {
+  name: string;
+  dir: string;
+  manifest: string;
+  warnings: string[];
+}
+
+/** `ferry unpack IMAGE DIR`: the best match for the requested platform (or the host) written into DIR. */
+export async function unpackToDirectory(store: Store, name: string, dir: string, opts: UnpackOptions): Promise<UnpackResult> {
+  const full = formatReference(parseReference(name));
+  const record = await store.getImage(full);
+  if (!record) throw new FerryError('ERR_NOT_FOUND', `no image named ${full} in the store`, { hint: "see 'ferry images ls'" });
+  const resolved = await resolveImage(store, record.target, { all: true });
+  const choice = resolveUnpackTarget(resolved.selected, {
+    host: hostPlatform(),
+    ...(opts.platform ? { platform: parsePlatform(opts.platform) } : {}),
+    ...(opts.strictPlatform ? { strict: true } : {}),
+  });
+  if (!choice.image?.config) {
+    throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${full}: ${choice.reason}`, {
+      hint: `available: ${choice.available.join(', ') || 'none'}; choose one with --platform`,
+    });
+  }
+  const config = (await readDocument(store, choice.image.config, ImageConfigSchema)).value;
+  const warnings: string[] = [];
+  await unpackImage(store, choice.image.layers, config.rootfs.diff_ids, dir, { onWarning: (w: string) => warnings.push(w) });
+  return { ...choice, name: full, dir, manifest: choice.image.manifest.digest, warnings };
+}

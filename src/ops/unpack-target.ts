@@ -1,0 +1,48 @@
+import type { Descriptor, Platform } from '../oci/descriptor.js';
+import { isComplete, type PlatformImage } from '../graph/resolve.js';
+import { bestMatch, formatPlatform, only, onlyStrict } from '../platform/index.js';
+
+export interface UnpackRequest {
+  /** `--unpack-platform`, or the first `--platform`; the host when absent. */
+  platform?: Platform;
+  /** `--strict-platform`: demand an exact match instead of the best compatible one. */
+  strict?: boolean;
+  host: Platform;
+}
+
+export interface UnpackChoice {
+  image?: PlatformImage;
+  /** The platform that was asked for (or the host), formatted. */
+  wanted: string;
+  /** Why this image, or why none, in words. */
+  reason: string;
+  /** Platforms of complete images that could have been chosen. */
+  available: string[];
+}
+
+/**
+ * Picks the one image to unpack, always explicitly: the best match for the requested platform (or the host)
+ * among the complete images imported. containerd 2.0 failed `--all-platforms` imports with "no unpack platforms
+ * defined"; here the answer is either an image or a reason with the choices, never an error for its absence.
+ */
+export function resolveUnpackTarget(candidates: PlatformImage[], request: UnpackRequest): UnpackChoice {
+  const wanted = request.platform ?? request.host;
+  const complete = candidates.filter((c) => c.platform && isComplete(c));
+  const available = [...new Set(complete.map((c) => formatPlatform(c.platform!)))];
+  const byDescriptor = new Map<string, PlatformImage>();
+  const descriptors: Descriptor[] = complete.map((c) => {
+    byDescriptor.set(c.manifest.digest, c);
+    return { ...c.manifest, platform: c.platform };
+  });
+  const comparer = request.strict ? onlyStrict(wanted) : only(wanted);
+  const best = bestMatch(descriptors, comparer);
+  const wantedText = formatPlatform(wanted);
+  const source = request.platform ? 'requested' : 'host';
+  if (!best) {
+    return { wanted: wantedText, available, reason: `no ${request.strict ? 'exact' : 'compatible'} match for the ${source} platform ${wantedText}` };
+  }
+  const image = byDescriptor.get(best.digest)!;
+  const got = formatPlatform(image.platform!);
+  const how = got === wantedText ? 'exact match' : `best ${request.strict ? 'exact' : 'compatible'} match`;
+  return { image, wanted: wantedText, available, reason: `${got}: ${how} for the ${source} platform ${wantedText}` };
+}

@@ -1,0 +1,119 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Descriptor } from '../oci/descriptor.js';
+import { isDigest } from '../oci/digest.js';
+import { parseDocument } from '../oci/document.js';
+import { isIndex, isManifest, isSchema1 } from '../oci/mediatypes.js';
+import { IndexSchema, ManifestSchema, Schema1ManifestSchema } from '../oci/schemas.js';
+import type { BlobDirectory } from './blobs.js';
+import type { LayoutPaths } from './layout.js';
+import { isLocked } from './lock.js';
+import { readIndexFile } from './records.js';
+import { STAGING_PREFIX, stagingLockPath } from './staging.js';
+
+/** Temp files untouched for this long belong to a writer that is gone (a live writer touches its file often). */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+export interface GcResult {
+  removedBlobs: { digest: string; size: number }[];
+  bytesFreed: number;
+  /** Abandoned temp files and staging areas removed from ingest/ (and stray index.json temps at the root). */
+  removedTemp: string[];
+}
+
+/**
+ * Mark and sweep; the caller holds the store lock. Marks every blob reachable from an index.json entry (named
+ * or not: an entry another tool wrote is still someone's image) through indexes (their manifests) and manifests
+ * (config and layers). A manifest's `subject` is not followed: a referrer (signature, SBOM) is kept only when
+ * reachable itself, and an image is not kept alive by a referrer of it. Blobs a record needs but the store lacks
+ * are fine (partial images). Marking finishes before anything is removed, so an unreadable manifest stops gc
+ * without deleting anything.
+ */
+export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): Promise<GcResult> {
+  const marked = await markReachable((await readIndexFile(paths.index)).manifests, blobs);
+  const result: GcResult = { removedBlobs: [], bytesFreed: 0, removedTemp: [] };
+
+  for (const algorithm of await listDir(paths.blobs)) {
+    for (const hex of await listDir(join(paths.blobs, algorithm))) {
+      const digest = `${algorithm}:${hex}`;
+      // Files that are not blobs are not ferry's to judge.
+      if (!isDigest(digest) || marked.has(digest)) continue;
+      const path = join(paths.blobs, algorithm, hex);
+      const { size } = await stat(path);
+      await rm(path, { force: true });
+      result.removedBlobs.push({ digest, size });
+      result.bytesFreed += size;
+    }
+  }
+
+  result.removedTemp.push(...(await sweepIngest(paths.ingest)));
+  result.removedTemp.push(...(await sweepAbandoned(paths.root, (name) => name.startsWith('.index.json.') || name.startsWith('.oci-layout.'))));
+  return result;
+}
+
+async function markReachable(roots: Descriptor[], blobs: BlobDirectory): Promise<Set<string>> {
+  const marked = new Set<string>();
+  const queue = [...roots];
+  for (let desc = queue.pop(); desc !== undefined; desc = queue.pop()) {
+    if (marked.has(desc.digest)) continue;
+    marked.add(desc.digest);
+    if (!(await blobs.has(desc))) continue;
+    const where = blobs.blobPath(desc.digest);
+    if (isIndex(desc.mediaType)) {
+      queue.push(...parseDocument(IndexSchema, await blobs.readDocument(desc), where).value.manifests);
+    } else if (isManifest(desc.mediaType)) {
+      const manifest = parseDocument(ManifestSchema, await blobs.readDocument(desc), where).value;
+      queue.push(manifest.config, ...manifest.layers);
+    } else if (isSchema1(desc.mediaType)) {
+      // Schema 1 names layers by digest only; they are leaves, so marking them is enough.
+      const manifest = parseDocument(Schema1ManifestSchema, await blobs.readDocument(desc), where).value;
+      for (const layer of manifest.fsLayers) marked.add(layer.blobSum);
+    }
+  }
+  return marked;
+}
+
+/** Staging areas whose owner no longer holds their lock, their orphaned locks, and abandoned temp files. */
+async function sweepIngest(ingest: string): Promise<string[]> {
+  const removed: string[] = [];
+  const names = new Set(await listDir(ingest));
+  for (const name of names) {
+    const path = join(ingest, name);
+    if (name.startsWith(STAGING_PREFIX) && !name.endsWith('.lock')) {
+      if (await isLocked(stagingLockPath(path))) continue;
+      await rm(path, { recursive: true, force: true });
+      await rm(stagingLockPath(path), { recursive: true, force: true });
+      removed.push(path);
+    } else if (name.startsWith(STAGING_PREFIX)) {
+      // A lock without its area: its owner died between the two, or is creating the area right now.
+      if (names.has(name.slice(0, -'.lock'.length)) || (await isLocked(path))) continue;
+      await rm(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+  }
+  removed.push(...(await sweepAbandoned(ingest, (name) => !name.startsWith(STAGING_PREFIX))));
+  return removed;
+}
+
+async function sweepAbandoned(dir: string, select: (name: string) => boolean): Promise<string[]> {
+  const removed: string[] = [];
+  const cutoff = Date.now() - ABANDONED_AFTER_MS;
+  for (const name of await listDir(dir)) {
+    if (!select(name)) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile() || info.mtimeMs >= cutoff) continue;
+    await rm(path, { force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
