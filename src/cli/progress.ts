@@ -1,7 +1,8 @@
 import type { Descriptor } from '../oci/descriptor.js';
 
 export interface ProgressReporter {
-  update(bytes: number, desc: Descriptor): void;
+  /** `written`: bytes of this blob so far. */
+  update(written: number, desc: Descriptor): void;
   done(): void;
 }
 
@@ -11,19 +12,19 @@ export interface ProgressReporter {
  */
 export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   if (!stream.isTTY || process.env.CI) return { update: () => undefined, done: () => undefined };
+  const perBlob = new Map<string, number>();
   let total = 0;
-  let blobs = 0;
   let last = 0;
   let drawn = false;
   return {
-    update(bytes: number) {
-      total += bytes;
-      blobs += 1;
+    update(written: number, desc: Descriptor) {
+      total += written - (perBlob.get(desc.digest) ?? 0);
+      perBlob.set(desc.digest, written);
       const now = Date.now();
       if (now - last < 100) return;
       last = now;
       drawn = true;
-      stream.write(`\r${label}: ${blobs} blobs, ${(total / 1048576).toFixed(1)} MiB`);
+      stream.write(`\r\x1b[K${label}: ${perBlob.size} blobs, ${(total / 1048576).toFixed(1)} MiB`);
     },
     done() {
       if (drawn) stream.write('\r\x1b[K');

@@ -48,10 +48,18 @@ function createZstdDecompressor(where: string): Transform {
   return new PureJsZstdStream(where);
 }
 
-/** Streams fzstd with backpressure: every pushed chunk's output is forwarded before the next is taken. */
+/**
+ * One zstd input byte can stand for 32 KiB of output (RLE blocks), so a 64 KiB chunk may hold gigabytes.
+ * Input is fed in slices of this size, and no further slice is fed while the reader has a full buffer.
+ */
+const ZSTD_SLICE = 512;
+
+/** Streams fzstd with backpressure: at most one slice's output (≤ 16 MiB) is buffered beyond the reader's limit. */
 class PureJsZstdStream extends Transform {
   private readonly decoder: PureJsZstd;
   private sawInput = false;
+  /** Continues feeding the current chunk once the reader has drained the buffer. */
+  private resumeFeed: (() => void) | undefined;
 
   constructor(private readonly where: string) {
     super();
@@ -63,12 +71,30 @@ class PureJsZstdStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     if (chunk.length === 0) return done();
     this.sawInput = true;
+    this.feed(chunk, 0, done);
+  }
+
+  private feed(chunk: Buffer, from: number, done: TransformCallback): void {
     try {
-      this.decoder.push(chunk);
+      for (let offset = from; offset < chunk.length; ) {
+        this.decoder.push(chunk.subarray(offset, offset + ZSTD_SLICE));
+        offset += ZSTD_SLICE;
+        if (offset < chunk.length && this.readableLength >= this.readableHighWaterMark) {
+          this.resumeFeed = () => this.feed(chunk, offset, done);
+          return;
+        }
+      }
       done();
     } catch (err) {
       done(corrupt(this.where, 'zstd', err));
     }
+  }
+
+  override _read(size: number): void {
+    const resume = this.resumeFeed;
+    this.resumeFeed = undefined;
+    if (resume) resume();
+    else super._read(size);
   }
 
   override _flush(done: TransformCallback): void {

@@ -59,7 +59,8 @@ function invalid(input: string, reason: string, hint = HINT): FerryError {
 /**
  * Parses and normalizes a reference, as docker's ParseNormalizedNamed followed by TagNameOnly: a name with
  * neither tag nor digest gets `latest`; a name with both keeps both. Digests must be sha256 or sha512 (the
- * algorithms ferry can verify).
+ * algorithms ferry can verify). As in docker, `sha256:<hex>` alone is repository `sha256` with tag `<hex>`:
+ * callers that also accept a bare digest must check for one (parseDigest) before calling this.
  */
 export function parseReference(input: string): Reference {
   if (input === '') throw invalid(input, 'it is empty');

@@ -39,7 +39,9 @@ export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): 
       // Files that are not blobs are not ferry's to judge.
       if (!isDigest(digest) || marked.has(digest)) continue;
       const path = join(paths.blobs, algorithm, hex);
-      const { size } = await stat(path);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile()) continue;
+      const size = info.size;
       await rm(path, { force: true });
       result.removedBlobs.push({ digest, size });
       result.bytesFreed += size;

@@ -14,6 +14,8 @@ import { writeFileAtomic } from './atomic.js';
  *   skopeo and umoci look an image up by comparing this annotation with the whole reference after `oci:ROOT:`
  *   (skopeo splits `oci:ROOT:REF` at the first colon, so `oci:/store:docker.io/library/alpine:3.19` works), and
  *   two tags of different repositories (alpine:3.19, busybox:3.19) must not share one ref.name in one store.
+ *   skopeo (1.9) matches only entries whose mediaType is an OCI manifest or index: an image kept with Docker
+ *   media types is in the store and listed, but skopeo cannot address it by name.
  */
 export interface ImageRecord {
   name: string;
@@ -51,7 +53,6 @@ export function entryFromRecord(record: ImageRecord): Descriptor {
 
 /** Names are stored as given (callers normalize them); only what no tool could look up is refused. */
 export function checkImageName(name: string): void {
-  // eslint-disable-next-line no-control-regex
   if (name.length === 0 || name.length > 4096 || /[\s\u0000-\u001f\u007f]/.test(name)) {
     throw new FerryError('ERR_INVALID_REFERENCE', `invalid image name ${JSON.stringify(name.slice(0, 160))}`, {
       hint: 'an image name is a reference like docker.io/library/alpine:3.19',

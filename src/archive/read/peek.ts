@@ -6,17 +6,20 @@ import { type Compression, SNIFF_BYTES, sniffCompression } from '../../oci/compr
  * consuming them: returns a stream that still yields every byte (stdin cannot be reopened).
  */
 export async function sniffArchiveCompression(input: Readable): Promise<{ compression: Compression; stream: Readable }> {
-  const { head, ended } = await peek(input, SNIFF_BYTES);
-  const compression = sniffCompression(head);
-  if (ended) return { compression, stream: Readable.from(head.length > 0 ? [head] : []) };
-  if (head.length > 0) input.unshift(head);
-  return { compression, stream: input };
+  const head = await peek(input, SNIFF_BYTES);
+  return { compression: sniffCompression(head), stream: Readable.from(replay(head, input), { objectMode: false }) };
+}
+
+/** The peeked bytes, then the rest. (`unshift` loses data when the source has already ended.) */
+async function* replay(head: Buffer, rest: Readable): AsyncGenerator<Buffer> {
+  if (head.length > 0) yield head;
+  for await (const chunk of rest) yield Buffer.from(chunk as Buffer | string);
 }
 
 /** Reads at least `n` bytes (fewer only at the end of the stream) and leaves the stream paused. */
-function peek(input: Readable, n: number): Promise<{ head: Buffer; ended: boolean }> {
+function peek(input: Readable, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    if (input.readableEnded) return resolve({ head: Buffer.alloc(0), ended: true });
+    if (input.readableEnded) return resolve(Buffer.alloc(0));
     const chunks: Buffer[] = [];
     let length = 0;
     const cleanup = () => {
@@ -24,9 +27,9 @@ function peek(input: Readable, n: number): Promise<{ head: Buffer; ended: boolea
       input.off('end', onEnd);
       input.off('error', onError);
     };
-    const finish = (ended: boolean) => {
+    const finish = () => {
       cleanup();
-      resolve({ head: Buffer.concat(chunks), ended });
+      resolve(Buffer.concat(chunks));
     };
     const onReadable = () => {
       let chunk: Buffer | string | null;
@@ -35,9 +38,9 @@ function peek(input: Readable, n: number): Promise<{ head: Buffer; ended: boolea
         chunks.push(bytes);
         length += bytes.length;
       }
-      if (length >= n) finish(false);
+      if (length >= n) finish();
     };
-    const onEnd = () => finish(true);
+    const onEnd = () => finish();
     const onError = (err: Error) => {
       cleanup();
       reject(err);

@@ -14,13 +14,12 @@
  * VerifyingStream into its entry, under the output's backpressure, so memory does not grow with archive size
  * and a corrupt source fails the export instead of producing a corrupt archive.
  */
-import { pipeline as pipelineCallback, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { pipeline as pipelineCallback, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, isFerryError } from '../../errors.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { parseDigest, VerifyingStream } from '../../oci/digest.js';
 import type { ContentSource } from '../../oci/transport.js';
-import { type ArchiveCompression, createArchiveCompressor } from './compress.js';
 import { checkPlanReferences, compareStrings, type ExportPlan, type OrderedBlob, orderBlobs } from './export-plan.js';
 import { dockerManifestDocument, indexDocument, ociLayoutDocument } from './layout-documents.js';
 import { contentPadding, END_OF_ARCHIVE, encodeHeader } from './tar-header.js';
@@ -28,8 +27,6 @@ import { contentPadding, END_OF_ARCHIVE, encodeHeader } from './tar-header.js';
 export interface WriteOptions {
   /** mtime of every entry; default: SOURCE_DATE_EPOCH when set, else the epoch (0). Whole seconds are kept. */
   mtime?: Date;
-  /** Compress the whole archive; default none. */
-  compression?: ArchiveCompression;
   /**
    * Called as a blob's content is handed to the output: `written` is how many bytes of `desc` have been written
    * so far (it reaches desc.size once the blob is complete; an empty blob reports 0 once).
@@ -38,7 +35,7 @@ export interface WriteOptions {
 }
 
 export interface WriteResult {
-  /** Bytes written to `out` (after compression, when compressing). */
+  /** Bytes of tar written to `out` (before any compression the caller applies after it). */
   bytes: number;
   /** Distinct blobs written. */
   blobs: number;
@@ -50,24 +47,22 @@ export interface WriteResult {
  * ERR_DIGEST_MISMATCH / ERR_SIZE_MISMATCH when a blob's content is not what its descriptor says.
  */
 export async function writeArchive(out: Writable, source: ContentSource, plan: ExportPlan, opts: WriteOptions = {}): Promise<WriteResult> {
-  let counter: ByteCounter | undefined;
+  const written = { bytes: 0 };
   let blobs: OrderedBlob[] = [];
   try {
     checkPlanReferences(plan);
     blobs = orderBlobs(plan);
     const mtime = archiveMtime(opts.mtime);
-    const compressor = createArchiveCompressor(opts.compression ?? 'none');
     await requirePresent(source, blobs);
-    counter = new ByteCounter();
-    const tar = Readable.from(archiveChunks(source, plan, blobs, mtime, opts.onProgress), { objectMode: false });
-    await (compressor ? pipeline(tar, compressor, counter, out) : pipeline(tar, counter, out));
+    const tar = Readable.from(counted(archiveChunks(source, plan, blobs, mtime, opts.onProgress), written), { objectMode: false });
+    await pipeline(tar, out);
   } catch (err) {
     // pipeline has already destroyed `out` when it ran; destroying without an error emits no 'error' event
     // a caller might not be listening for.
     if (!out.destroyed) out.destroy();
     throw err;
   }
-  return { bytes: counter.count, blobs: blobs.length };
+  return { bytes: written.bytes, blobs: blobs.length };
 }
 
 /**
@@ -163,12 +158,10 @@ function missingBlob(desc: Descriptor, count: number, cause?: unknown): FerryErr
   });
 }
 
-/** Counts the bytes that reach the output. */
-class ByteCounter extends Transform {
-  count = 0;
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.count += chunk.length;
-    done(null, chunk);
+/** Passes chunks on, adding up their sizes. */
+async function* counted(chunks: AsyncIterable<Buffer>, total: { bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    total.bytes += chunk.length;
+    yield chunk;
   }
 }

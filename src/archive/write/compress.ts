@@ -7,7 +7,7 @@ import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { FerryError } from '../../errors.js';
 
-export type ArchiveCompression = 'none' | 'gzip' | 'zstd';
+export type ArchiveCompression = 'gzip' | 'zstd';
 
 /** zlib's default trade-off; a higher level buys a few percent on already-compressed layers at a large cost in time. */
 const GZIP_LEVEL = 6;
@@ -17,11 +17,10 @@ const CHUNK_SIZE = 256 * 1024;
 type ZstdCompressFactory = (options?: zlib.ZlibOptions) => Transform;
 
 /**
- * A compressor for the archive stream, or undefined for `none`. Fails with ERR_UNSUPPORTED before anything is
- * written when this Node has no in-process zstd (zlib gained zstd in Node 22.15).
+ * A compressor to put between the archive writer and the output. Throws ERR_UNSUPPORTED when this Node has no
+ * in-process zstd (zlib gained zstd in Node 22.15), so call it before anything is written.
  */
-export function createArchiveCompressor(compression: ArchiveCompression): Transform | undefined {
-  if (compression === 'none') return undefined;
+export function compressArchive(compression: ArchiveCompression): Transform {
   if (compression === 'gzip') return zlib.createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK_SIZE });
   const createZstdCompress = (zlib as unknown as { createZstdCompress?: ZstdCompressFactory }).createZstdCompress;
   if (typeof createZstdCompress !== 'function') {

@@ -7,6 +7,6 @@ export const gcCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   describe: 'remove blobs no image reaches, and stale temp files',
   handler: async (argv) => {
     const result = await (await openStore(argv)).gc();
-    emit(argv, result, () => [`removed ${result.removed.length} blob(s), freed ${result.bytesFreed} bytes`]);
+    emit(argv, result, () => [`removed ${result.removedBlobs.length} blob(s) and ${result.removedTemp.length} temp file(s), freed ${result.bytesFreed} bytes`]);
   },
 };

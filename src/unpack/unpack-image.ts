@@ -1,0 +1,133 @@
+import { mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FerryError, isFerryError } from '../errors.js';
+import { createDecompressor, SNIFF_BYTES, sniffCompression } from '../oci/compression.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { DigestingStream, parseDigest, VerifyingStream } from '../oci/digest.js';
+import { isNonDistributable } from '../oci/mediatypes.js';
+import type { ContentSource } from '../oci/transport.js';
+import { type ApplyStats, applyLayer } from './apply-layer.js';
+
+export interface UnpackImageOptions {
+  /** Apply ownership and setuid/setgid bits; defaults to whether the process runs as root. */
+  isRoot?: boolean;
+  /** Called for each warning as it happens (they are also returned). */
+  onWarning?(message: string): void;
+}
+
+export interface UnpackImageResult {
+  /** The diffIDs, each checked against the uncompressed content of its layer. */
+  diffIDs: string[];
+  warnings: string[];
+  layers: ApplyStats[];
+}
+
+/**
+ * Applies an image's layers in order into `dir` (created if needed). Each layer is fetched, checked against its
+ * descriptor, decompressed by what its first bytes say (never by media type), and applied while its
+ * uncompressed digest is computed; that digest must equal the config's diffID. On failure `dir` is left partly
+ * written: for all-or-nothing, unpack into a fresh directory (ensureSnapshot does).
+ */
+export async function unpackImage(
+  source: ContentSource,
+  layers: readonly Descriptor[],
+  diffIDs: readonly string[],
+  dir: string,
+  opts: UnpackImageOptions = {},
+): Promise<UnpackImageResult> {
+  if (layers.length !== diffIDs.length) {
+    throw new FerryError('ERR_INVALID_DOCUMENT', `the manifest lists ${layers.length} layers but the config has ${diffIDs.length} diff_ids`, {
+      hint: 'the manifest and its config do not belong together; the image is corrupt',
+    });
+  }
+  for (const diffID of diffIDs) parseDigest(diffID, 'image config rootfs.diff_ids');
+  await mkdir(dir, { recursive: true });
+  const warnings: string[] = [];
+  const onWarning = (message: string) => {
+    warnings.push(message);
+    opts.onWarning?.(message);
+  };
+  const stats: ApplyStats[] = [];
+  for (const [index, layer] of layers.entries()) {
+    const label = `${index + 1} of ${layers.length} (${layer.digest})`;
+    stats.push(await unpackLayer(source, layer, diffIDs[index]!, label, dir, { onWarning, ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }) }));
+  }
+  return { diffIDs: [...diffIDs], warnings, layers: stats };
+}
+
+async function unpackLayer(
+  source: ContentSource,
+  layer: Descriptor,
+  diffID: string,
+  label: string,
+  dir: string,
+  opts: { isRoot?: boolean; onWarning(message: string): void },
+): Promise<ApplyStats> {
+  if (!(await source.has(layer))) throw missingLayer(layer, label);
+  const where = `layer ${layer.digest}`;
+  const fetched = await source.fetch(layer);
+  const verifier = new VerifyingStream({ digest: layer.digest, size: layer.size }, where);
+  const digester = new DigestingStream(parseDigest(diffID).algorithm);
+  const running: Promise<unknown>[] = [pipeline(fetched, verifier)];
+  try {
+    const verified = await withHead(verifier, SNIFF_BYTES);
+    const decompressor = createDecompressor(sniffCompression(verified.head), where);
+    running.push(pipeline(verified.stream, decompressor, digester));
+    running.push(applyLayer(dir, digester, { ...opts, where: layer.digest }));
+    for (const task of running) task.catch(() => {});
+    const [, , stats] = await Promise.all(running);
+    const actual = digester.digest.digest;
+    if (actual !== diffID) {
+      throw new FerryError('ERR_DIGEST_MISMATCH', `layer ${label}: uncompressed content has digest ${actual}, expected diffID ${diffID}`, {
+        digest: diffID,
+        hint: "the image config's diff_ids do not match its layers; the image is corrupt or was tampered with — do not use what was unpacked",
+      });
+    }
+    return stats as ApplyStats;
+  } catch (err) {
+    // Stop every stage, then report the failure that caused the others (they only see a closed stream).
+    for (const stream of [fetched, verifier, digester]) stream.destroy();
+    const reasons = (await Promise.allSettled(running)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    throw rootCause([err, ...reasons]);
+  }
+}
+
+/** Reads at least `bytes` bytes (fewer at the end of the stream), then returns them and a stream that replays everything. */
+async function withHead(stream: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterableIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < bytes) {
+    const next = await iterator.next();
+    if (next.done) break;
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* replay(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    // yield* forwards return(), so destroying the replay also destroys `stream`.
+    yield* iterator;
+  }
+  return { head, stream: Readable.from(replay(), { objectMode: false }) };
+}
+
+/** A FerryError first, then anything but the "premature close" the other stages see when one stage fails. */
+function rootCause(errors: unknown[]): unknown {
+  return (
+    errors.find((e) => isFerryError(e)) ??
+    errors.find((e) => (e as NodeJS.ErrnoException | undefined)?.code !== 'ERR_STREAM_PREMATURE_CLOSE') ??
+    errors[0]
+  );
+}
+
+function missingLayer(layer: Descriptor, label: string): FerryError {
+  const foreign = isNonDistributable(layer.mediaType);
+  return new FerryError('ERR_BLOB_MISSING', `layer ${label} is not in the source${foreign ? ' (a foreign, non-distributable layer)' : ''}`, {
+    digest: layer.digest,
+    hint: foreign
+      ? `foreign layers are not shipped in archives; fetch it from ${layer.urls?.length ? layer.urls.join(', ') : 'the registry that serves the base image'} or pull the image from a registry`
+      : 'the image is incomplete; import or pull it again with all its layers',
+  });
+}
