@@ -1,15 +1,15 @@
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { reportError } from './output.js';
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
-  const parser = yargs(args)
+  const parser = yargs(args.map((a) => (a === '-' ? STDIO_SENTINEL : a)))
     .scriptName('ferry')
     .usage('$0 <command> [options]\n\nMove container images, for all their platforms, as archives.')
     .option('root', { type: 'string', global: true, describe: 'store directory (default: $FERRY_ROOT, else $XDG_DATA_HOME/ferry)' })
     .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout' })
+    .middleware(restoreStdioArguments, true)
     .command(commands)
     .demandCommand(1, 'name a command')
     .strict()
@@ -23,9 +23,22 @@ export async function main(args: string[]): Promise<number> {
       throw err ?? Object.assign(new Error(message), { name: 'YError' });
     });
   try {
-    await parser.parseAsync(hideBin(['node', 'ferry', ...args]));
+    await parser.parseAsync();
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     return reportError(err);
+  }
+}
+
+/**
+ * `-` (stdin/stdout) as a positional argument reaches yargs' handlers as `''` or `true`; it is passed through
+ * as a sentinel that no path can be, and put back before any handler runs.
+ */
+const STDIO_SENTINEL = '\u0000stdio';
+
+function restoreStdioArguments(argv: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(argv)) {
+    if (value === STDIO_SENTINEL) argv[key] = '-';
+    else if (Array.isArray(value)) argv[key] = value.map((v) => (v === STDIO_SENTINEL ? '-' : v));
   }
 }

@@ -1,7 +1,13 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { Decompress as PureJsZstd } from 'fzstd';
 import { FerryError } from '../errors.js';
+import { wrapErrors } from './compression/errors.js';
+import { PureJsZstdStream } from './compression/fzstd-stream.js';
+import { loadZstdNapi } from './compression/napi-binding.js';
+import { NapiZstdCompressStream, NapiZstdDecompressStream } from './compression/napi-zstd.js';
+import { nodeZstd, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
+
+export { availableZstdBackends, type ZstdBackend, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -21,106 +27,70 @@ export function sniffCompression(head: Uint8Array): Compression {
 }
 
 /** gunzip is twice as fast with large output chunks (measured: 540 vs 220 MB/s). */
-const GUNZIP_CHUNK = 256 * 1024;
+const CHUNK_SIZE = 256 * 1024;
+/** zlib's default trade-off; higher levels buy little on layers at a large cost in time. */
+const GZIP_LEVEL = 6;
+/** zstd's default level: gzip's ratio at several times its speed. */
+const ZSTD_LEVEL = 3;
 
-/** A decompressing stream for `kind`; `none` passes bytes through. */
+function passThrough(): Transform {
+  return new Transform({ transform: (chunk, _e, done) => done(null, chunk) });
+}
+
+/**
+ * A decompressing stream for `kind`; `none` passes bytes through. zstd uses `zstdBackend()`: every backend
+ * reads multi-frame input, skippable frames and frames without a recorded content size, with backpressure.
+ */
 export function createDecompressor(kind: Compression, where = 'stream'): Transform {
   switch (kind) {
     case 'none':
-      return new Transform({ transform: (chunk, _e, done) => done(null, chunk) });
+      return passThrough();
     case 'gzip':
-      return wrapErrors(zlib.createGunzip({ chunkSize: GUNZIP_CHUNK }), where, 'gzip');
+      return wrapErrors(zlib.createGunzip({ chunkSize: CHUNK_SIZE }), where, 'gzip');
     case 'zstd':
       return createZstdDecompressor(where);
   }
 }
 
-type ZlibWithZstd = typeof zlib & { createZstdDecompress?: (opts?: object) => Transform };
-
-/** zstd backends in order of preference: node:zlib (Node ≥ 22.15), else the pure-JS decoder. */
-export function zstdBackend(): 'node:zlib' | 'fzstd' {
-  return typeof (zlib as ZlibWithZstd).createZstdDecompress === 'function' ? 'node:zlib' : 'fzstd';
-}
-
 function createZstdDecompressor(where: string): Transform {
-  const native = (zlib as ZlibWithZstd).createZstdDecompress;
-  if (native) return wrapErrors(native({ chunkSize: GUNZIP_CHUNK }), where, 'zstd');
-  return new PureJsZstdStream(where);
+  switch (zstdBackend()) {
+    case 'node:zlib':
+      return wrapErrors(nodeZstd()!.decompress({ chunkSize: CHUNK_SIZE }), where, 'zstd');
+    case 'zstd-napi':
+      return new NapiZstdDecompressStream(loadZstdNapi()!, where);
+    case 'fzstd':
+      return new PureJsZstdStream(where);
+  }
 }
 
 /**
- * One zstd input byte can stand for 32 KiB of output (RLE blocks), so a 64 KiB chunk may hold gigabytes.
- * Input is fed in slices of this size, and no further slice is fed while the reader has a full buffer.
+ * A compressing stream for `kind` (`none` passes bytes through). Throws ERR_UNSUPPORTED at once when no zstd
+ * compressor is available, so callers fail before writing anything. `where` names the output in that error.
+ * Compressors fail only on bugs or exhausted memory, so their errors are not translated.
  */
-const ZSTD_SLICE = 512;
-
-/** Streams fzstd with backpressure: at most one slice's output (≤ 16 MiB) is buffered beyond the reader's limit. */
-class PureJsZstdStream extends Transform {
-  private readonly decoder: PureJsZstd;
-  private sawInput = false;
-  /** Continues feeding the current chunk once the reader has drained the buffer. */
-  private resumeFeed: (() => void) | undefined;
-
-  constructor(private readonly where: string) {
-    super();
-    this.decoder = new PureJsZstd((data) => {
-      if (data.length > 0) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    });
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (chunk.length === 0) return done();
-    this.sawInput = true;
-    this.feed(chunk, 0, done);
-  }
-
-  private feed(chunk: Buffer, from: number, done: TransformCallback): void {
-    try {
-      for (let offset = from; offset < chunk.length; ) {
-        this.decoder.push(chunk.subarray(offset, offset + ZSTD_SLICE));
-        offset += ZSTD_SLICE;
-        if (offset < chunk.length && this.readableLength >= this.readableHighWaterMark) {
-          this.resumeFeed = () => this.feed(chunk, offset, done);
-          return;
-        }
-      }
-      done();
-    } catch (err) {
-      done(corrupt(this.where, 'zstd', err));
-    }
-  }
-
-  override _read(size: number): void {
-    const resume = this.resumeFeed;
-    this.resumeFeed = undefined;
-    if (resume) resume();
-    else super._read(size);
-  }
-
-  override _flush(done: TransformCallback): void {
-    try {
-      if (this.sawInput) this.decoder.push(new Uint8Array(0), true);
-      done();
-    } catch (err) {
-      done(corrupt(this.where, 'zstd', err));
-    }
+export function createCompressor(kind: Compression, where = 'stream'): Transform {
+  switch (kind) {
+    case 'none':
+      return passThrough();
+    case 'gzip':
+      return zlib.createGzip({ level: GZIP_LEVEL, chunkSize: CHUNK_SIZE });
+    case 'zstd':
+      return createZstdCompressor(where);
   }
 }
 
-function wrapErrors(stream: Transform, where: string, kind: Compression): Transform {
-  const emit = stream.emit.bind(stream);
-  stream.emit = ((event: string, ...args: unknown[]) =>
-    event === 'error' && !(args[0] instanceof FerryError) ? emit('error', corrupt(where, kind, args[0])) : emit(event, ...args)) as typeof stream.emit;
-  return stream;
-}
-
-function corrupt(where: string, kind: Compression, err: unknown): FerryError {
-  const reason = err instanceof Error ? err.message : String(err);
-  // zlib says "unexpected end of file", fzstd "unexpected EOF".
-  const truncated = /unexpected (end|eof)|truncat/i.test(reason);
-  return new FerryError(truncated ? 'ERR_TRUNCATED' : 'ERR_INVALID_DOCUMENT', `${where}: ${kind} data is ${truncated ? 'truncated' : 'corrupt'} (${reason})`, {
-    path: where,
-    hint: 'the file is damaged; copy or export it again',
-    cause: err,
-  });
+function createZstdCompressor(where: string): Transform {
+  switch (zstdCompressorBackend()) {
+    case 'node:zlib': {
+      const { ZSTD_c_compressionLevel, ZSTD_c_checksumFlag } = zlib.constants as unknown as Record<string, number>;
+      return nodeZstd()!.compress({ chunkSize: CHUNK_SIZE, params: { [ZSTD_c_compressionLevel!]: ZSTD_LEVEL, [ZSTD_c_checksumFlag!]: 1 } });
+    }
+    case 'zstd-napi':
+      return new NapiZstdCompressStream(loadZstdNapi()!, ZSTD_LEVEL);
+    case undefined:
+      throw new FerryError('ERR_UNSUPPORTED', `zstd compression is not available (Node ${process.versions.node}, ${zstdBackend()} decodes only)`, {
+        path: where,
+        hint: 'choose gzip, run ferry on Node 22.15 or later, or install the zstd-napi package (npm install zstd-napi)',
+      });
+  }
 }

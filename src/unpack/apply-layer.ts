@@ -59,6 +59,10 @@ const SETID_BITS = 0o6000;
 export async function applyLayer(rootfs: string, tarStream: Readable, opts: ApplyOptions): Promise<ApplyStats> {
   const applier = new LayerApplier(rootfs, opts.where, opts.isRoot ?? process.getuid?.() === 0);
   const extract = tar.extract();
+  // Errors of the input (a failed download, a digest mismatch) pass through as they are; only the parser's own
+  // plain Errors are turned into "not a valid tar".
+  let inputError: unknown;
+  tarStream.once('error', (err) => (inputError = err));
   const feeding = pipeline(tarStream, extract);
   // Awaited below; an early failure also surfaces through the entry loop, so it must not count as unhandled.
   feeding.catch(() => {});
@@ -67,7 +71,13 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
     await feeding;
     await applier.finishDirectories();
   } catch (err) {
-    throw asLayerError(err, opts.where);
+    // An entry whose data stops early only sees its stream destroyed; the tar stream knows why.
+    const fed = await feeding.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const cause = isStreamTeardown(err) && fed !== undefined ? fed : err;
+    throw cause === inputError ? cause : asLayerError(cause, opts.where);
   }
   for (const message of applier.warnings.messages()) opts.onWarning?.(message);
   return applier.stats;
@@ -225,6 +235,11 @@ function asLayerError(err: unknown, where: string): unknown {
     hint: 'the layer is damaged; fetch or export the image again',
     cause: err,
   });
+}
+
+function isStreamTeardown(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 function isErrno(err: unknown): err is NodeJS.ErrnoException {

@@ -89,7 +89,8 @@ async function unpackLayer(
     // Stop every stage, then report the failure that caused the others (they only see a closed stream).
     for (const stream of [fetched, verifier, digester]) stream.destroy();
     const reasons = (await Promise.allSettled(running)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-    throw rootCause([err, ...reasons]);
+    // In stage order: a blob that fails verification explains whatever the later stages made of it.
+    throw rootCause([...reasons, err]);
   }
 }
 

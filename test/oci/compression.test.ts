@@ -9,7 +9,18 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src/errors.js';
-import { type Compression, createDecompressor, SNIFF_BYTES, sniffCompression, zstdBackend } from '../../src/oci/compression.js';
+import {
+  availableZstdBackends,
+  type Compression,
+  createCompressor,
+  createDecompressor,
+  SNIFF_BYTES,
+  sniffCompression,
+  ZSTD_BACKEND_ENV,
+  type ZstdBackend,
+  zstdBackend,
+  zstdCompressorBackend,
+} from '../../src/oci/compression.js';
 
 const ZSTD = '/usr/bin/zstd';
 
@@ -125,7 +136,23 @@ describe('gzip', () => {
   });
 });
 
-describe(`zstd (backend: ${zstdBackend()})`, () => {
+const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', fzstd: 'js' };
+
+/** Runs the enclosed tests with FERRY_ZSTD_BACKEND forcing `backend`, restoring the variable afterwards. */
+function forceBackend(backend: ZstdBackend): void {
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env[ZSTD_BACKEND_ENV];
+    process.env[ZSTD_BACKEND_ENV] = ENV_NAME[backend];
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env[ZSTD_BACKEND_ENV];
+    else process.env[ZSTD_BACKEND_ENV] = saved;
+  });
+}
+
+describe.each(availableZstdBackends())('zstd decompression (backend: %s)', (backend) => {
+  forceBackend(backend);
   let dir: string;
   const data = sampleData(1_500_000);
   const other = sampleData(300_000, 42);
@@ -149,6 +176,10 @@ describe(`zstd (backend: ${zstdBackend()})`, () => {
 
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is the backend in use', () => {
+    expect(zstdBackend()).toBe(backend);
   });
 
   /** Frame_Header_Descriptor: content-size flag (bits 7–6) and single-segment flag (bit 5). */
@@ -230,5 +261,83 @@ describe(`zstd (backend: ${zstdBackend()})`, () => {
     const err = await decompressError('zstd', bad, 'layer.tar.zst');
     expect(['ERR_INVALID_DOCUMENT', 'ERR_TRUNCATED']).toContain(err.code);
     expect(err.path).toBe('layer.tar.zst');
+  });
+});
+
+describe('zstd backend choice', () => {
+  it('always has the pure-JS decoder, last', () => {
+    expect(availableZstdBackends().at(-1)).toBe('fzstd');
+  });
+
+  describe('forced to js', () => {
+    forceBackend('fzstd');
+    it('decodes with fzstd and refuses to compress zstd, saying what to do', () => {
+      expect(zstdBackend()).toBe('fzstd');
+      expect(zstdCompressorBackend()).toBeUndefined();
+      expect(() => createCompressor('zstd', 'out.tar')).toThrow(
+        expect.objectContaining({ code: 'ERR_UNSUPPORTED', path: 'out.tar', hint: expect.stringContaining('gzip') }),
+      );
+    });
+  });
+
+  it.each(['zlib', 'NAPI', 'fast'])('an unknown value (%s) is a usage error', (value) => {
+    const saved = process.env[ZSTD_BACKEND_ENV];
+    process.env[ZSTD_BACKEND_ENV] = value;
+    try {
+      expect(() => createDecompressor('zstd')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', hint: expect.stringContaining('node, napi or js') }));
+    } finally {
+      if (saved === undefined) delete process.env[ZSTD_BACKEND_ENV];
+      else process.env[ZSTD_BACKEND_ENV] = saved;
+    }
+  });
+});
+
+const compressors = availableZstdBackends().filter((b) => b !== 'fzstd');
+
+describe.each(compressors)('zstd compression (backend: %s)', (backend) => {
+  forceBackend(backend);
+  const data = sampleData(2_000_000, 9);
+
+  async function compress(input: Buffer, chunkSize: number): Promise<Buffer> {
+    const out: Buffer[] = [];
+    await pipeline(
+      Readable.from([Buffer.alloc(0), ...chunked(input, chunkSize), Buffer.alloc(0)]),
+      createCompressor('zstd'),
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          out.push(chunk);
+          done();
+        },
+      }),
+    );
+    return Buffer.concat(out);
+  }
+
+  it.each([1000, 65_536])('writes frames the zstd CLI and every decoder read back (%i-byte chunks, empty chunks around)', async (chunkSize) => {
+    const zst = await compress(data, chunkSize);
+    expect(sniffCompression(zst)).toBe('zstd');
+    expect(zst.length).toBeLessThan(data.length / 2);
+    expect(execFileSync(ZSTD, ['-q', '-d', '-c'], { input: zst, maxBuffer: 1 << 26 }).equals(data)).toBe(true);
+    for (const decoder of availableZstdBackends()) {
+      process.env[ZSTD_BACKEND_ENV] = ENV_NAME[decoder];
+      expect((await decompress('zstd', zst)).equals(data), decoder).toBe(true);
+    }
+    process.env[ZSTD_BACKEND_ENV] = ENV_NAME[backend];
+  });
+
+  it('compresses nothing to a valid empty frame', async () => {
+    const zst = await compress(Buffer.alloc(0), 1);
+    expect(execFileSync(ZSTD, ['-q', '-d', '-c'], { input: zst }).length).toBe(0);
+  });
+});
+
+describe('gzip compression', () => {
+  it('round-trips through gunzip', async () => {
+    const data = sampleData(300_000, 5);
+    const out: Buffer[] = [];
+    await pipeline(Readable.from(chunked(data, 10_000)), createCompressor('gzip'), async function* (source) {
+      for await (const chunk of source) out.push(chunk as Buffer);
+    });
+    expect(zlib.gunzipSync(Buffer.concat(out)).equals(data)).toBe(true);
   });
 });

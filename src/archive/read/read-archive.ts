@@ -11,8 +11,6 @@ import { parseDockerManifest, synthesizeDockerImages } from './docker-save.js';
 import { readOciLayout } from './oci-layout.js';
 import { scanArchive } from './scan.js';
 
-export type { ArchiveContents, ArchiveFormat, ArchiveImage } from './contents.js';
-
 export interface ReadArchiveOptions {
   /** Names the archive in messages: its file name, or `stdin`. */
   where: string;

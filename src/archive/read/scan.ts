@@ -3,7 +3,7 @@
  * content is known by what it is), small JSON documents are also kept in memory, and links are recorded to be
  * resolved once the whole archive has been seen — entry order is free, index.json may come last.
  */
-import { Readable } from 'node:stream';
+import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../../errors.js';
@@ -46,9 +46,11 @@ export const MAX_RETAINED_BYTES = 64 * 1024 * 1024;
 const OCTET_STREAM = 'application/octet-stream';
 
 /** A tar-stream entry as it really arrives: unknown type flags come through as null. */
-interface Entry extends AsyncIterable<Buffer> {
+interface Entry {
   header: Omit<tar.Header, 'type'> & { type: tar.Header['type'] | null };
   resume(): unknown;
+  pipe(destination: Writable): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export async function scanArchive(input: Readable, sink: BlobSink, where: string): Promise<ScannedArchive> {
@@ -133,8 +135,9 @@ class Scanner {
       });
     }
     const mayRetain = known || (size <= MAX_DOCUMENT_BYTES && size <= this.retainBudget);
-    const observed = new ObservedEntry(entry, mayRetain, known);
-    const stream = Readable.from(observed.chunks());
+    const stream = new ObservedEntry(mayRetain, known);
+    entry.on('error', (err: Error) => stream.destroy(err));
+    entry.pipe(stream);
     const blobDigest = blobDigestOf(name, this.where);
     let written: { digest: string; size: number };
     try {
@@ -149,8 +152,8 @@ class Scanner {
     } catch (err) {
       throw entryError(err, name, this.where);
     }
-    this.record(name, { digest: written.digest, size: written.size, head: observed.head });
-    const document = observed.document();
+    this.record(name, { digest: written.digest, size: written.size, head: stream.head });
+    const document = stream.document();
     if (document && (known || document.length <= this.retainBudget)) {
       if (!known && !this.result.documents.has(name)) this.retainBudget -= document.length;
       this.result.documents.set(name, document);
@@ -171,29 +174,30 @@ class Scanner {
   }
 }
 
-/** Streams an entry through, remembering its first bytes and, if it looks like a JSON document, all of it. */
-class ObservedEntry {
+/**
+ * Passes an entry's bytes on, remembering its first bytes and, if it looks like a JSON document, all of it. A
+ * Transform rather than an async generator: per-chunk generator hops halve the throughput.
+ */
+class ObservedEntry extends Transform {
   head = Buffer.alloc(0);
   private retained: Buffer[] | undefined;
 
   constructor(
-    private readonly entry: Entry,
     mayRetain: boolean,
     private readonly known: boolean,
   ) {
+    super();
     if (mayRetain) this.retained = [];
   }
 
-  async *chunks(): AsyncGenerator<Buffer> {
-    for await (const chunk of this.entry) {
-      if (this.head.length < SNIFF_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES - this.head.length)]);
-      if (this.retained) {
-        // Only JSON objects are kept unless the name says it is metadata: a small layer never sits in memory.
-        if (this.retained.length === 0 && !this.known && chunk[0] !== 0x7b) this.retained = undefined;
-        else this.retained.push(chunk);
-      }
-      yield chunk;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (this.head.length < SNIFF_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES - this.head.length)]);
+    if (this.retained) {
+      // Only JSON objects are kept unless the name says it is metadata: a small layer never sits in memory.
+      if (this.retained.length === 0 && !this.known && chunk[0] !== 0x7b) this.retained = undefined;
+      else this.retained.push(chunk);
     }
+    done(null, chunk);
   }
 
   document(): Buffer | undefined {

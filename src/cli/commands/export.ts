@@ -7,6 +7,7 @@ import { openOutput } from '../../ops/open-output.js';
 import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
+import { toList } from '../arguments.js';
 import { progressReporter } from '../progress.js';
 
 interface ExportArgs extends GlobalOptions {
@@ -30,7 +31,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       .positional('out', { type: 'string', demandOption: true, describe: 'archive file, or - for stdout' })
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image names in the store' })
       .option('all-platforms', { type: 'boolean', describe: 'export the full index and every platform' })
-      .option('platform', { type: 'string', array: true, describe: 'export only this platform (repeatable); the index is rewritten' })
+      .option('platform', { type: 'string', coerce: toList, describe: 'export only this platform (repeatable); the index is rewritten' })
       .option('keep-index', { type: 'boolean', describe: 'with --platform: keep the original index (the archive is partial)' })
       .option('allow-partial', { type: 'boolean', describe: 'export what the store holds even if a platform is incomplete' })
       .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })

@@ -3,6 +3,7 @@ import { importArchive, type ImportedImage, type ImportResult } from '../../ops/
 import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
+import { toList } from '../arguments.js';
 
 interface ImportArgs extends GlobalOptions {
   archive: string;
@@ -24,7 +25,7 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
     y
       .positional('archive', { type: 'string', demandOption: true, describe: 'archive file, or - for stdin' })
       .option('all-platforms', { type: 'boolean', describe: 'import the content of every platform' })
-      .option('platform', { type: 'string', array: true, describe: 'import only this platform (repeatable), e.g. linux/arm64' })
+      .option('platform', { type: 'string', coerce: toList, describe: 'import only this platform (repeatable), e.g. linux/arm64' })
       .option('unpack-platform', { type: 'string', describe: 'platform to unpack (default: the requested platform, else the host)' })
       .option('strict-platform', { type: 'boolean', describe: 'unpack only an exact platform match, not the best compatible one' })
       .option('unpack', { type: 'boolean', default: true, describe: 'unpack the chosen platform into a snapshot (--no-unpack to skip)' })

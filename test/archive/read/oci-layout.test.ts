@@ -3,6 +3,7 @@ import { digestOf } from '../../../src/oci/digest.js';
 import { MediaType } from '../../../src/oci/mediatypes.js';
 import { dockerSaveEntryFor, ociLayoutTar } from '../../helpers/archive-fixtures.js';
 import { buildImage } from '../../helpers/image-builder.js';
+import { readTar, tarBytes } from '../../helpers/tar.js';
 import { expectBlobsInSink, read, withEntries } from './read-helpers.js';
 
 describe('readArchive: OCI image layouts', () => {
@@ -110,7 +111,6 @@ describe('readArchive: OCI image layouts', () => {
     const image = await buildImage({ platforms: [{ os: 'linux', architecture: 'amd64' }] });
     const archive = await ociLayoutTar({ images: [{ image }], indexLast: true });
     // A later entry of the same name and different content is a conflict, so rebuild without the original.
-    const { readTar, tarBytes } = await import('../../helpers/tar.js');
     const entries = (await readTar(archive)).filter((e) => e.name !== 'oci-layout');
     const rebuilt = await tarBytes([{ name: 'oci-layout', data: JSON.stringify({ imageLayoutVersion: version }) }, ...entries.map((e) => ({ name: e.name, type: e.type as 'file', data: e.data }))]);
     const result = await read(rebuilt).then(() => undefined, (e: { code: string }) => e.code);

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { expect } from 'vitest';
 import type { ErrorCode } from '../../../src/errors.js';
 import { FerryError } from '../../../src/errors.js';
-import { type ArchiveContents, readArchive } from '../../../src/archive/read/read-archive.js';
+import { type ArchiveContents, readArchive } from '../../../src/archive/read/index.js';
 import { MemoryContent } from '../../helpers/memory-content.js';
 import { readTar, type TarEntry, tarBytes } from '../../helpers/tar.js';
 

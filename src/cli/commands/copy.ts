@@ -1,0 +1,36 @@
+import type { Argv, CommandModule } from 'yargs';
+import { copyImage } from '../../ops/copy.js';
+import { emit, note, type GlobalOptions } from '../output.js';
+import { progressReporter } from '../progress.js';
+import { openStore } from '../store.js';
+import { copyOptions, copyText, transferOptions, type TransferArgs } from './registry-options.js';
+
+interface CopyArgs extends TransferArgs {
+  src: string;
+  dst: string;
+}
+
+export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
+  command: 'copy <src> <dst>',
+  describe: 'copy an image between registries (docker://REF), the store (store:NAME) and archives (oci-archive:FILE, a path, or -)',
+  builder: (y: Argv<GlobalOptions>) =>
+    transferOptions(
+      y
+        .positional('src', { type: 'string', demandOption: true, describe: 'docker://REF, store:NAME, oci-archive:FILE or a file path (- for stdin)' })
+        .positional('dst', { type: 'string', demandOption: true, describe: 'docker://REF, store:NAME, oci-archive:FILE or a file path (- for stdout)' })
+        .example('$0 copy --all-platforms docker://alpine:3.19 docker://127.0.0.1:5000/alpine:3.19', 'registry to registry')
+        .example('$0 copy store:alpine:3.19 oci-archive:alpine.tar', 'the store to an archive (like export)'),
+    ) as unknown as Argv<CopyArgs>,
+  handler: async (argv) => {
+    const store = await openStore(argv);
+    const progress = progressReporter('copying');
+    try {
+      const result = await copyImage(store, argv.src, argv.dst, copyOptions(argv, progress.update));
+      progress.done();
+      if (argv.dst === '-' && !argv.json) copyText('copied', result).forEach((l) => note(l));
+      else emit(argv, result, () => copyText('copied', result));
+    } finally {
+      progress.done();
+    }
+  },
+};

@@ -1,0 +1,36 @@
+import type { Argv, CommandModule } from 'yargs';
+import { pullImage } from '../../ops/pull.js';
+import { emit, note, type GlobalOptions } from '../output.js';
+import { progressReporter } from '../progress.js';
+import { openStore } from '../store.js';
+import { copyOptions, copyText, transferOptions, type TransferArgs } from './registry-options.js';
+
+interface PullArgs extends TransferArgs {
+  ref: string;
+  output?: string;
+}
+
+export const pullCommand: CommandModule<GlobalOptions, PullArgs> = {
+  command: 'pull <ref>',
+  describe: 'pull an image from a registry into the store (atomically), or straight to an archive with -o',
+  builder: (y: Argv<GlobalOptions>) =>
+    transferOptions(
+      y
+        .positional('ref', { type: 'string', demandOption: true, describe: 'image reference, e.g. ghcr.io/team/app:1' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write an archive (file, or - for stdout) instead of storing' })
+        .example('$0 pull --all-platforms alpine:3.19', 'every platform into the store')
+        .example('$0 pull --platform linux/arm64 -o alpine.tar alpine:3.19', 'one platform as an archive'),
+    ) as unknown as Argv<PullArgs>,
+  handler: async (argv) => {
+    const store = await openStore(argv);
+    const progress = progressReporter('pulling');
+    try {
+      const result = await pullImage(store, argv.ref, { ...copyOptions(argv, progress.update), ...(argv.output ? { output: argv.output } : {}) });
+      progress.done();
+      if (argv.output === '-' && !argv.json) copyText('pulled', result).forEach((l) => note(l));
+      else emit(argv, result, () => copyText('pulled', result));
+    } finally {
+      progress.done();
+    }
+  },
+};

@@ -1,0 +1,35 @@
+import type { Argv, CommandModule } from 'yargs';
+import { pushImage } from '../../ops/push.js';
+import { emit, type GlobalOptions } from '../output.js';
+import { progressReporter } from '../progress.js';
+import { openStore } from '../store.js';
+import { copyOptions, copyText, transferOptions, type TransferArgs } from './registry-options.js';
+
+interface PushArgs extends TransferArgs {
+  image: string;
+  ref: string;
+}
+
+export const pushCommand: CommandModule<GlobalOptions, PushArgs> = {
+  command: 'push <image> <ref>',
+  describe: 'push an image of the store, or an archive file (- for stdin), to a registry (every platform unless --platform)',
+  builder: (y: Argv<GlobalOptions>) =>
+    transferOptions(
+      y
+        .positional('image', { type: 'string', demandOption: true, describe: 'image name in the store, or an archive file' })
+        .positional('ref', { type: 'string', demandOption: true, describe: 'destination reference, e.g. ghcr.io/team/app:1' })
+        .example('$0 push alpine:3.19 127.0.0.1:5000/alpine:3.19', 'from the store')
+        .example('$0 push --platform linux/arm64 alpine.tar ghcr.io/me/alpine:arm64', 'one platform of an archive; the index is rewritten'),
+    ) as unknown as Argv<PushArgs>,
+  handler: async (argv) => {
+    const store = await openStore(argv);
+    const progress = progressReporter('pushing');
+    try {
+      const result = await pushImage(store, argv.image, argv.ref, copyOptions(argv, progress.update));
+      progress.done();
+      emit(argv, result, () => copyText('pushed', result));
+    } finally {
+      progress.done();
+    }
+  },
+};

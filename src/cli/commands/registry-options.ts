@@ -1,0 +1,43 @@
+import type { Argv } from 'yargs';
+import type { CopyOptions, CopyResult } from '../../ops/copy.js';
+import { shortDigest } from '../../oci/digest.js';
+import type { GlobalOptions } from '../output.js';
+
+/** Options pull, push and copy share. */
+export interface TransferArgs extends GlobalOptions {
+  allPlatforms?: boolean;
+  platform?: string[];
+  creds?: string;
+  insecure?: boolean;
+  jobs: number;
+}
+
+export function transferOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('all-platforms', { type: 'boolean', describe: 'every platform of the image' })
+    .option('platform', { type: 'string', array: true, describe: 'only this platform (repeatable), e.g. linux/arm64' })
+    .option('creds', { type: 'string', describe: 'registry credentials USER:PASSWORD (default: ~/.docker/config.json auths; credential helpers are not run)' })
+    .option('insecure', { type: 'boolean', describe: 'talk plain HTTP to the registry (always so for localhost and 127.0.0.1)' })
+    .option('jobs', { type: 'number', default: 4, describe: 'blobs transferred at once' }) as unknown as Argv<T>;
+}
+
+export function copyOptions(argv: TransferArgs, onProgress: CopyOptions['onProgress']): CopyOptions {
+  return {
+    ...(argv.allPlatforms ? { allPlatforms: true } : {}),
+    ...(argv.platform ? { platform: argv.platform } : {}),
+    access: { ...(argv.creds ? { creds: argv.creds } : {}), ...(argv.insecure ? { insecure: true } : {}) },
+    jobs: Math.max(1, Math.floor(argv.jobs)),
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
+/** The text summary of a pull, push or copy. */
+export function copyText(verb: string, result: CopyResult): string[] {
+  const rewritten = result.originalDigest ? ` (index rewritten to the platforms copied; was ${shortDigest(result.originalDigest)})` : '';
+  const lines = [`${verb} ${result.name} ${shortDigest(result.digest)}${rewritten}: ${result.platforms.join(', ') || 'none'}`];
+  const r = result.registry;
+  const counts = r ? `; ${r.uploaded} uploaded, ${r.mounted} mounted, ${r.exists} already there` : '';
+  lines.push(`  ${result.source} → ${result.destination}: ${result.blobs} blobs, ${result.bytes} bytes${counts}`);
+  if (result.incomplete.length > 0) lines.push(`  incomplete in the source, left out: ${result.incomplete.join(', ')}`);
+  return lines;
+}

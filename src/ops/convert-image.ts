@@ -1,0 +1,42 @@
+import { convertImage, type ConvertOptions, type ConvertResult } from '../convert/index.js';
+import { FerryError } from '../errors.js';
+import { formatReference, parseReference } from '../oci/reference.js';
+import type { Store } from '../store/index.js';
+
+export interface ConvertStoredOptions extends ConvertOptions {
+  /** Name for the converted image; default: replace the image under its own name. */
+  tag?: string;
+}
+
+export interface ConvertStoredResult extends ConvertResult {
+  /** The name converted, and the name the result was stored under. */
+  source: string;
+  name: string;
+}
+
+/**
+ * `ferry convert IMAGE`: converts a stored image and names the result. New blobs are staged, so a concurrent gc
+ * cannot remove them before the name points at them; the old blobs stay until gc.
+ */
+export async function convertStoredImage(store: Store, image: string, opts: ConvertStoredOptions): Promise<ConvertStoredResult> {
+  if (!opts.format && !opts.layers) {
+    throw new FerryError('ERR_USAGE', 'convert needs something to change', { hint: 'give --oci, --docker or --layers gzip|zstd|uncompressed' });
+  }
+  const source = formatReference(parseReference(image));
+  const name = opts.tag ? formatReference(parseReference(opts.tag)) : source;
+  const record = await store.getImage(source);
+  if (!record) throw new FerryError('ERR_NOT_FOUND', `no image named ${source} in the store`, { hint: "see 'ferry images ls'" });
+  const staging = await store.stage();
+  try {
+    const result = await convertImage(store, staging, record.target, opts);
+    const { annotations: _dropped, ...target } = result.target;
+    await staging.commit({
+      keep: result.changed.map((c) => c.to.digest),
+      records: [{ name, target, ...(record.annotations ? { annotations: record.annotations } : {}) }],
+    });
+    return { ...result, source, name };
+  } catch (err) {
+    await staging.abort();
+    throw err;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * ferry and skopeo (Debian package `skopeo`) through one registry (package `docker-registry`): each reads what
+ * the other pushed, with equal digests. Skipped when either is missing.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestOf } from '../../src/oci/digest.js';
+import { pullImage } from '../../src/ops/pull.js';
+import { pushImage } from '../../src/ops/push.js';
+import { Store } from '../../src/store/index.js';
+import { buildImage, SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
+import { hasRegistry, startRegistry, type RunningRegistry } from '../registry/registry-server.js';
+import { storeHas, storeImage, tempDir } from '../registry/fixtures.js';
+import { hasTool } from './harness/tools.js';
+
+const run = promisify(execFile);
+const ready = hasRegistry && hasTool('skopeo');
+if (!ready) console.warn('registry-skopeo: needs docker-registry and skopeo (apt-get install docker-registry skopeo); skipping');
+
+describe.skipIf(!ready)('ferry and skopeo through docker-registry', () => {
+  let registry: RunningRegistry;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let store: Store;
+  let image: BuiltImage;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    tmp = await tempDir('ferry-registry-skopeo-');
+    store = await Store.open(join(tmp.dir, 'store'));
+    image = await buildImage({ platforms: SEVEN_PLATFORMS, seed: 'skopeo' });
+    await storeImage(store, image.content, 'docker.io/library/seven:1', image.index.desc);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await tmp?.cleanup();
+  });
+
+  it('skopeo reads the index and every manifest ferry pushed, byte for byte', async () => {
+    const ref = `${registry.host}/ferry/seven:1`;
+    await pushImage(store, 'docker.io/library/seven:1', ref);
+    const { stdout } = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`]);
+    expect(stdout).toBe(image.index.bytes.toString());
+    const arm64 = image.manifests.find((m) => m.platform.architecture === 'arm64')!;
+    const { stdout: manifest } = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/ferry/seven@${arm64.desc.digest}`]);
+    expect(manifest).toBe(arm64.bytes.toString());
+  });
+
+  it('ferry pulls what skopeo pushed, with the same digests', async () => {
+    const layout = join(tmp.dir, 'layout');
+    await mkdir(layout, { recursive: true });
+    await run('skopeo', ['copy', '--all', `oci:${store.root}:docker.io/library/seven:1`, `oci:${layout}:seven`]);
+    const ref = `${registry.host}/skopeo/seven:1`;
+    await run('skopeo', ['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:seven`, `docker://${ref}`]);
+    const { stdout } = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${ref}`]);
+    const other = await Store.open(join(tmp.dir, 'pulled'));
+    const pulled = await pullImage(other, ref, { allPlatforms: true });
+    expect(pulled.digest).toBe(digestOf(stdout));
+    expect(pulled.digest).toBe(image.index.desc.digest);
+    expect(pulled.platforms).toHaveLength(7);
+    expect(await storeHas(other, image.content.blobs.keys())).toEqual([]);
+  });
+});
