@@ -141,7 +141,7 @@ class ConvertRun {
 
   /** A child descriptor as its new parent will list it: the converted content, with the parent's own fields kept. */
   private descriptor(original: Descriptor, converted: Descriptor): Descriptor {
-    const merged: Descriptor = { ...original, mediaType: converted.mediaType, digest: converted.digest, size: converted.size };
+    const merged = canonicalDescriptor({ ...original, mediaType: converted.mediaType, digest: converted.digest, size: converted.size });
     return this.opts.format === 'docker' ? (this.withoutOciFields(merged, `descriptor of ${original.digest}`) as Descriptor) : merged;
   }
 
@@ -163,4 +163,18 @@ class ConvertRun {
     const pick = (d: Descriptor) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size });
     this.changed.set(`${kind} ${from.mediaType} ${from.digest}`, { kind, from: pick(from), to: pick(to) });
   }
+}
+
+/** Descriptor and platform keys in the order the specs (and containerd's Go structs) list them; unknown keys last. */
+const DESCRIPTOR_KEYS = ['mediaType', 'artifactType', 'digest', 'size', 'urls', 'annotations', 'data', 'platform'];
+const PLATFORM_KEYS = ['architecture', 'os', 'os.version', 'os.features', 'variant', 'features'];
+
+function ordered<T extends Record<string, unknown>>(value: T, keys: string[]): T {
+  const rest = Object.keys(value).filter((k) => !keys.includes(k));
+  return Object.fromEntries([...keys, ...rest].filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as T;
+}
+
+function canonicalDescriptor(desc: Descriptor): Descriptor {
+  const result = ordered(desc, DESCRIPTOR_KEYS);
+  return desc.platform ? { ...result, platform: ordered(desc.platform, PLATFORM_KEYS) } : result;
 }

@@ -8,12 +8,17 @@ import { DigestingStream, parseDigest, VerifyingStream } from '../oci/digest.js'
 import { isNonDistributable } from '../oci/mediatypes.js';
 import type { ContentSource } from '../oci/transport.js';
 import { type ApplyStats, applyLayer } from './apply-layer.js';
+import { BombGuard, maxDecompressionRatio } from './bomb-guard.js';
 
 export interface UnpackImageOptions {
   /** Apply ownership and setuid/setgid bits; defaults to whether the process runs as root. */
   isRoot?: boolean;
   /** Called for each warning as it happens (they are also returned). */
   onWarning?(message: string): void;
+  /** How many times its compressed size a layer may inflate to (see bomb-guard.ts); default $FERRY_MAX_DECOMPRESSION_RATIO or 1000. */
+  maxDecompressionRatio?: number;
+  /** Bytes every layer may inflate to whatever its ratio (see bomb-guard.ts). */
+  minDecompressionLimit?: number;
 }
 
 export interface UnpackImageResult {
@@ -42,6 +47,7 @@ export async function unpackImage(
     });
   }
   for (const diffID of diffIDs) parseDigest(diffID, 'image config rootfs.diff_ids');
+  const bombLimit = { ratio: opts.maxDecompressionRatio ?? maxDecompressionRatio(), ...(opts.minDecompressionLimit === undefined ? {} : { floor: opts.minDecompressionLimit }) };
   await mkdir(dir, { recursive: true });
   const warnings: string[] = [];
   const onWarning = (message: string) => {
@@ -51,7 +57,7 @@ export async function unpackImage(
   const stats: ApplyStats[] = [];
   for (const [index, layer] of layers.entries()) {
     const label = `${index + 1} of ${layers.length} (${layer.digest})`;
-    stats.push(await unpackLayer(source, layer, diffIDs[index]!, label, dir, { onWarning, ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }) }));
+    stats.push(await unpackLayer(source, layer, diffIDs[index]!, label, dir, { onWarning, bombLimit, ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }) }));
   }
   return { diffIDs: [...diffIDs], warnings, layers: stats };
 }
@@ -62,7 +68,7 @@ async function unpackLayer(
   diffID: string,
   label: string,
   dir: string,
-  opts: { isRoot?: boolean; onWarning(message: string): void },
+  opts: { isRoot?: boolean; onWarning(message: string): void; bombLimit: { ratio: number; floor?: number } },
 ): Promise<ApplyStats> {
   if (!(await source.has(layer))) throw missingLayer(layer, label);
   const where = `layer ${layer.digest}`;
@@ -73,8 +79,9 @@ async function unpackLayer(
   try {
     const verified = await withHead(verifier, SNIFF_BYTES);
     const decompressor = createDecompressor(sniffCompression(verified.head), where);
-    running.push(pipeline(verified.stream, decompressor, digester));
-    running.push(applyLayer(dir, digester, { ...opts, where: layer.digest }));
+    const guard = new BombGuard({ ...opts.bombLimit, compressedSize: layer.size, where: `layer ${label}` });
+    running.push(pipeline(verified.stream, decompressor, guard, digester));
+    running.push(applyLayer(dir, digester, { ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }), onWarning: opts.onWarning, where: layer.digest }));
     for (const task of running) task.catch(() => {});
     const [, , stats] = await Promise.all(running);
     const actual = digester.digest.digest;

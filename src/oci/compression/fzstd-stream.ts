@@ -1,7 +1,7 @@
 import type { TransformCallback } from 'node:stream';
 import { Decompress as PureJsZstd } from 'fzstd';
 import { corrupt } from './errors.js';
-import { SlicedDecoder } from './sliced-feeder.js';
+import { SlicedDecoder } from './sliced-decoder.js';
 
 /** Input is fed to fzstd in slices this small, so one step's output is at most 512 × 32 KiB = 16 MiB. */
 const ZSTD_SLICE = 512;

@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { corrupt } from './errors.js';
 import type { ZstdNapiBinding } from './napi-binding.js';
-import { SlicedDecoder } from './sliced-feeder.js';
+import { SlicedDecoder } from './sliced-decoder.js';
 
 /**
  * Decompresses with libzstd through zstd-napi (≈ 940 MB/s). Each native call writes at most one output

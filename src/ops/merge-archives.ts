@@ -1,0 +1,163 @@
+import type { Writable } from 'node:stream';
+import { readArchive, type ArchiveImage } from '../archive/read/index.js';
+import { writeArchive, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
+import { FerryError } from '../errors.js';
+import { isComplete, resolveImage, type ManifestContent } from '../graph/resolve.js';
+import type { Descriptor, Platform } from '../oci/descriptor.js';
+import { MediaType, isIndex } from '../oci/mediatypes.js';
+import { familiarName, formatReference, isTagOnly, parseReference } from '../oci/reference.js';
+import { formatPlatform, hostPlatform } from '../platform/index.js';
+import type { Store } from '../store/index.js';
+import { mergedIndex, mergeMembers, platformKey, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
+import { openInput } from './open-input.js';
+import { OverlaySource } from './overlay-source.js';
+import { resolveUnpackTarget } from './unpack-target.js';
+
+export interface MergeOptions {
+  prefer?: MergePreference;
+  /** `--name`: the one name of the result; every image of every input is merged into it. */
+  name?: string;
+  skipManifestJson?: boolean;
+  host?: Platform;
+  onProgress?: (written: number, desc: Descriptor) => void;
+}
+
+export interface MergedImage {
+  name: string;
+  digest: string;
+  mediaType: string;
+  platforms: string[];
+  /** Set when the result is an input's index unchanged (one input image, nothing to merge). */
+  unchanged?: boolean;
+  dropped: DroppedMember[];
+  /** Attestations left out because the input lacked their content. */
+  droppedAttestations: number;
+  dockerPlatform?: string;
+}
+
+export interface MergeResult {
+  images: MergedImage[];
+  blobs: number;
+  bytes: number;
+}
+
+interface Group {
+  name: string;
+  members: MergeMember[];
+  /** Input image tops, for the unchanged case and the result's media type. */
+  tops: Descriptor[];
+}
+
+/**
+ * Merges archives built per platform (in separate CI jobs) into one multi-platform archive: each input is read
+ * once into `scratch` (a throw-away store: no blob is held in memory), images of the same name become one index,
+ * and the result is written with the archive writer, so it is an OCI layout with a docker-save manifest.json.
+ */
+export async function mergeArchives(inputs: string[], out: Writable, scratch: Store, opts: MergeOptions = {}): Promise<MergeResult> {
+  const groups = new Map<string, Group>();
+  const droppedAttestations = new Map<string, number>();
+  for (const path of inputs) {
+    const input = await openInput(path);
+    const contents = await readArchive(input.stream, scratch, { where: input.where });
+    for (const found of contents.images) {
+      const name = imageName(found, input.where, opts.name);
+      const group = groups.get(name) ?? { name, members: [], tops: [] };
+      groups.set(name, group);
+      group.tops.push(found.target);
+      const { members, dropped } = await membersOf(scratch, found, input.where);
+      group.members.push(...members);
+      droppedAttestations.set(name, (droppedAttestations.get(name) ?? 0) + dropped);
+    }
+  }
+  if (groups.size === 0) throw new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${inputs.join(', ')} hold no image`, { hint: 'merge image archives' });
+
+  const source = new OverlaySource(scratch);
+  const plan = { images: [] as ExportImage[], blobs: [] as Descriptor[], dockerManifest: [] as DockerSaveImage[] };
+  const images: MergedImage[] = [];
+  for (const group of groups.values()) {
+    const { kept, dropped } = mergeMembers(group.name, group.members, opts.prefer);
+    const single = group.tops.length === 1 && isIndex(group.tops[0]!.mediaType) && dropped.length === 0 && !droppedAttestations.get(group.name);
+    const target = single ? stripAnnotations(group.tops[0]!) : addIndex(source, kept, group.tops);
+    plan.images.push({ name: group.name, target });
+    plan.blobs.push(target, ...kept.flatMap((m) => [m.image, ...m.image.attachments].flatMap(blobsOf)));
+    const docker = opts.skipManifestJson ? undefined : dockerEntry(group.name, kept, opts.host ?? hostPlatform());
+    if (docker) plan.dockerManifest.push(docker.image);
+    images.push({
+      name: group.name,
+      digest: target.digest,
+      mediaType: target.mediaType,
+      platforms: kept.map(platformKey),
+      ...(single ? { unchanged: true } : {}),
+      dropped,
+      droppedAttestations: droppedAttestations.get(group.name) ?? 0,
+      ...(docker ? { dockerPlatform: docker.platform } : {}),
+    });
+  }
+  const written = await writeArchive(out, source, plan, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  return { images, blobs: written.blobs, bytes: written.bytes };
+}
+
+/** The name an input image merges under: --name, else the name the archive gives it (as `ferry import` reads it). */
+function imageName(found: ArchiveImage, where: string, name?: string): string {
+  const given = name ?? found.containerdName ?? (found.refName && !isTagOnly(found.refName) ? found.refName : undefined) ?? found.repoTags[0];
+  if (given === undefined) {
+    const what = found.refName ? `only the tag ${JSON.stringify(found.refName)}` : 'no name';
+    throw new FerryError('ERR_USAGE', `${where}: image ${found.target.digest} has ${what}, so it cannot be matched with images of other inputs`, {
+      path: where,
+      hint: 'name the result with --name REPO:TAG',
+    });
+  }
+  return formatReference(parseReference(given));
+}
+
+/**
+ * The platform images of one input image. Each must be complete: a merge that silently left a platform out would
+ * defeat its purpose. Attestations whose content the input lacks (common after docker save) are left out.
+ */
+async function membersOf(scratch: Store, found: ArchiveImage, where: string): Promise<{ members: MergeMember[]; dropped: number }> {
+  const resolved = await resolveImage(scratch, found.target, { all: true });
+  const members: MergeMember[] = [];
+  let dropped = 0;
+  for (const image of resolved.selected) {
+    if (!isComplete(image)) {
+      const label = image.platform ? formatPlatform(image.platform) : image.manifest.digest;
+      throw new FerryError('ERR_INCOMPLETE', `${where}: ${label} is incomplete (blob ${image.missing[0]!.digest} is not in the archive)`, {
+        path: where,
+        digest: image.missing[0]!.digest,
+        hint: 'export that input again with every blob (without --allow-partial or --exclude-blobs-from)',
+      });
+    }
+    const attachments = image.attachments.filter(isComplete);
+    dropped += image.attachments.length - attachments.length;
+    const top = image.manifest.digest === found.target.digest;
+    const desc = top ? stripAnnotations(image.manifest) : image.manifest;
+    members.push({ desc: image.platform ? { ...desc, platform: image.platform } : desc, image: { ...image, attachments }, input: where });
+  }
+  return { members, dropped };
+}
+
+/** An index.json entry's annotations name the image in its archive; they are not part of the content. */
+function stripAnnotations(desc: Descriptor): Descriptor {
+  const { annotations: _names, ...rest } = desc;
+  return rest;
+}
+
+function addIndex(source: OverlaySource, kept: MergeMember[], tops: Descriptor[]): Descriptor {
+  const index = mergedIndex(kept, tops.every((t) => t.mediaType === MediaType.dockerManifestList));
+  return source.add(index.mediaType, index.bytes);
+}
+
+/** What a platform image needs in the archive; non-distributable layers the input lacked stay out. */
+function blobsOf(content: ManifestContent): Descriptor[] {
+  const external = new Set(content.external.map((d) => d.digest));
+  return [content.manifest, ...(content.config ? [content.config] : []), ...content.layers].filter((d) => !external.has(d.digest));
+}
+
+/** The manifest.json entry `docker load` gets: the host's best match, else the first platform. */
+function dockerEntry(name: string, kept: MergeMember[], host: Platform): { image: DockerSaveImage; platform: string } | undefined {
+  const candidates = kept.map((m) => m.image);
+  const chosen = resolveUnpackTarget(candidates, { host }).image ?? candidates[0];
+  if (!chosen?.config || chosen.external.length > 0) return undefined;
+  const tag = parseReference(name).tag ? [familiarName(name)] : [];
+  return { image: { config: chosen.config, layers: chosen.layers, repoTags: tag }, platform: chosen.platform ? formatPlatform(chosen.platform) : 'unknown' };
+}
