@@ -9,6 +9,7 @@ import { familiarName, formatReference, parseReference } from '../oci/reference.
 import { IndexSchema } from '../oci/schemas.js';
 import { formatPlatform, hostPlatform, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
+import { alwaysShipped, markDelta } from './delta.js';
 import { OverlaySource } from './overlay-source.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
 import { rewriteIndex } from './rewrite-index.js';
@@ -23,6 +24,11 @@ export interface ExportOptions extends PlatformArgs {
   skipNonDistributable?: boolean;
   /** Platform of the docker-save manifest.json entries (default: the host's best match). */
   dockerPlatform?: string;
+  /**
+   * `--exclude-blobs-from`: digests the far side holds. Those blobs stay out (documents never do), index.json
+   * entries are marked as a delta (see delta.ts) and no manifest.json is written: docker load cannot complete one.
+   */
+  excludeBlobs?: ReadonlySet<string>;
   host?: Platform;
   onProgress?: (written: number, desc: Descriptor) => void;
 }
@@ -41,6 +47,8 @@ export interface ExportResult {
   images: ExportedImage[];
   blobs: number;
   bytes: number;
+  /** With excludeBlobs: how many blobs the images need that were left out. */
+  excluded?: number;
 }
 
 /** Exports images of the store as one OCI-layout + docker-save tar, streamed to `out`. */
@@ -52,6 +60,8 @@ export async function exportImages(store: Store, names: string[], out: Writable,
   const blobs = new Map<string, Descriptor>();
   const docker: DockerSaveImage[] = [];
   const summaries: ExportedImage[] = [];
+  const excluded = new Set<string>();
+  const skipManifestJson = opts.skipManifestJson || opts.excludeBlobs !== undefined;
   for (const raw of names) {
     const name = formatReference(parseReference(raw));
     const record = await store.getImage(name);
@@ -66,14 +76,18 @@ export async function exportImages(store: Store, names: string[], out: Writable,
       originalDigest = target.digest;
       target = source.add(rewritten.mediaType, rewritten.bytes);
     }
-    planImages.push({ name, target });
+    planImages.push({ name, target: opts.excludeBlobs ? markDelta(target) : target });
     for (const d of presentBlobs(resolved)) {
       if (d.digest === record.target.digest && originalDigest) continue;
       if (opts.skipNonDistributable && isNonDistributable(d.mediaType)) continue;
+      if (opts.excludeBlobs?.has(d.digest) && !alwaysShipped(d)) {
+        excluded.add(d.digest);
+        continue;
+      }
       blobs.set(d.digest, d);
     }
     blobs.set(target.digest, target);
-    const dockerEntry = opts.skipManifestJson ? undefined : dockerImage(resolved, name, opts, host);
+    const dockerEntry = skipManifestJson ? undefined : dockerImage(resolved, name, opts, host);
     if (dockerEntry) docker.push(dockerEntry.image);
     summaries.push({
       name,
@@ -87,9 +101,9 @@ export async function exportImages(store: Store, names: string[], out: Writable,
   const written = await writeArchive(out, source, {
     images: planImages,
     blobs: [...blobs.values()],
-    ...(opts.skipManifestJson ? {} : { dockerManifest: docker }),
+    ...(skipManifestJson ? {} : { dockerManifest: docker }),
   }, opts.onProgress ? { onProgress: opts.onProgress } : {});
-  return { images: summaries, blobs: written.blobs, bytes: written.bytes };
+  return { images: summaries, blobs: written.blobs, bytes: written.bytes, ...(opts.excludeBlobs ? { excluded: excluded.size } : {}) };
 }
 
 /** Fails on a selected platform the store holds only in part, unless --allow-partial. Returns whether partial. */

@@ -4,8 +4,10 @@ import { isComplete, presentBlobs, resolveImage, type PlatformImage, type Resolv
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { formatPlatform, hostPlatform, normalizePlatform, only, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
+import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
 import { openInput } from './open-input.js';
+import { convertSchema1Image } from './schema1-image.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
 import { unpackPlatformImage, type UnpackOutcome } from './unpack-platform-image.js';
 import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
@@ -62,14 +64,17 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
     const images: ImportedImage[] = [];
     const keep = new Map<string, Descriptor>();
     const records: { name: string; target: Descriptor }[] = [];
-    for (const found of contents.images) {
+    for (const archived of contents.images) {
+      const found = await convertSchema1Image(staging, archived);
       const resolved = await resolveImage(staging, found.target, selection.filter);
-      checkSelection(resolved, found, selection.requested, opts, input.where);
       const names = nameImage(found, opts);
+      // The staging area also sees the store's blobs: a delta is complete when the store holds its base.
+      if (isDelta(found.target)) requireDeltaBase(resolved, names[0] ?? found.target.digest, input.where);
+      checkSelection(resolved, found, selection.requested, opts, input.where);
       const summary = summarize(resolved, names);
       if (opts.unpack !== false) summary.unpack = await unpack(store, staging, resolved, opts, selection.requested, host);
       for (const d of presentBlobs(resolved)) keep.set(d.digest, d);
-      for (const name of names) records.push({ name, target: found.target });
+      for (const name of names) records.push({ name, target: withoutDeltaMark(found.target) });
       images.push(summary);
     }
     if (opts.indexName && contents.index) {

@@ -1,6 +1,9 @@
+import { FerryError } from '../errors.js';
 import { readDocument } from '../graph/read-document.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { isDigest } from '../oci/digest.js';
 import { isIndex, isManifest } from '../oci/mediatypes.js';
+import { formatReference, parseReference } from '../oci/reference.js';
 import { IndexSchema, ManifestSchema } from '../oci/schemas.js';
 import type { Store } from '../store/index.js';
 import { readIndexFile } from '../store/records.js';
@@ -51,4 +54,22 @@ function document(desc: Descriptor, subject?: string, artifactType?: string, ann
 /** A document of the store by digest, for commands that accept `sha256:…` where they accept a name. */
 export async function findStoreDocument(store: Store, digest: string): Promise<Descriptor | undefined> {
   return (await listStoreDocuments(store)).find((d) => d.desc.digest === digest)?.desc;
+}
+
+/**
+ * What a user names on the command line: an image name in the store, a bare digest (`sha256:…`), or
+ * `NAME@sha256:…` for a manifest inside an image (one platform of an index). Names win over digests.
+ */
+export async function lookupStoreDocument(store: Store, text: string): Promise<{ name?: string; desc: Descriptor }> {
+  const digest = isDigest(text) ? text : undefined;
+  const ref = digest ? undefined : parseReference(text);
+  const name = ref && formatReference(ref);
+  const record = name === undefined ? undefined : await store.getImage(name);
+  if (record) return { name: record.name, desc: record.target };
+  const wanted = digest ?? ref?.digest;
+  const found = wanted === undefined ? undefined : await findStoreDocument(store, wanted);
+  if (found) return { ...(name ? { name } : {}), desc: found };
+  throw new FerryError('ERR_NOT_FOUND', `no image or manifest ${name ?? text} in the store ${store.root}`, {
+    hint: "see 'ferry images ls'; a manifest inside an image is named NAME@sha256:…",
+  });
 }

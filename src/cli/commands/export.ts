@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import type { Argv, CommandModule } from 'yargs';
 import { compressArchive } from '../../archive/write/index.js';
+import { readExcludedBlobs } from '../../ops/delta.js';
 import { exportImages, type ExportResult } from '../../ops/export-archive.js';
 import { openOutput } from '../../ops/open-output.js';
 import { shortDigest } from '../../oci/digest.js';
@@ -21,6 +22,7 @@ interface ExportArgs extends GlobalOptions {
   skipNonDistributable?: boolean;
   dockerPlatform?: string;
   compress?: 'gzip' | 'zstd';
+  excludeBlobsFrom?: string;
 }
 
 export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
@@ -38,15 +40,24 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       .option('skip-non-distributable', { type: 'boolean', describe: 'leave out foreign / non-distributable layers' })
       .option('docker-platform', { type: 'string', describe: 'platform of the manifest.json entries (default: the host\'s best match)' })
       .option('compress', { choices: ['gzip', 'zstd'] as const, describe: 'compress the whole archive' })
+      .option('exclude-blobs-from', {
+        type: 'string',
+        describe: 'write a delta: leave out layers the far side has, given as an archive it imported or a digest list (ferry inventory); no manifest.json',
+      })
       .example('$0 export --all-platforms alpine.tar alpine:3.19', 'every platform, loadable by docker and ctr')
-      .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -', 'stream one platform') as unknown as Argv<ExportArgs>,
+      .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -', 'stream one platform')
+      .example('$0 export --exclude-blobs-from app-1.tar app-2-delta.tar app:2', 'only what app:1 lacks') as unknown as Argv<ExportArgs>,
   handler: async (argv) => {
     const store = await openStore(argv);
+    // Read before the output is opened: the base may be large, and a bad one must not leave an empty archive.
+    const excludeBlobs = argv.excludeBlobsFrom ? await readExcludedBlobs(argv.excludeBlobsFrom) : undefined;
     const output = await openOutput(argv.out);
     const progress = progressReporter('exporting');
     try {
       const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
       const sink = argv.compress ? pipeline(tar, compressArchive(argv.compress), output.stream) : pipeline(tar, output.stream);
+      // A failed export destroys `tar`, which rejects `sink` too; the export's own error is the one to report.
+      sink.catch(() => undefined);
       const result = await exportImages(store, argv.images, tar, {
         ...(argv.allPlatforms ? { allPlatforms: true } : {}),
         ...(argv.platform ? { platform: argv.platform } : {}),
@@ -55,6 +66,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
         ...(argv.skipManifestJson ? { skipManifestJson: true } : {}),
         ...(argv.skipNonDistributable ? { skipNonDistributable: true } : {}),
         ...(argv.dockerPlatform ? { dockerPlatform: argv.dockerPlatform } : {}),
+        ...(excludeBlobs ? { excludeBlobs } : {}),
         onProgress: progress.update,
       });
       await sink;
@@ -75,7 +87,8 @@ function exportText(where: string, result: ExportResult): string[] {
     const partial = i.partial ? ' [partial]' : '';
     return `${i.name} ${shortDigest(i.digest)}${rewritten}: ${i.platforms.join(', ')}${partial}${i.dockerPlatform ? `; docker load gets ${i.dockerPlatform}` : ''}`;
   });
-  const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${result.bytes} bytes`;
+  const delta = result.excluded === undefined ? '' : ` (delta: ${result.excluded} blob(s) the far side has left out)`;
+  const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${result.bytes} bytes${delta}`;
   // The archive may be on stdout: then the summary goes to stderr.
   if (where === 'stdout') {
     note(summary);

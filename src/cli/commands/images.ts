@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { FerryError } from '../../errors.js';
 import { shortDigest } from '../../oci/digest.js';
 import { formatReference, parseReference } from '../../oci/reference.js';
-import { listImages } from '../../ops/list-images.js';
+import { listImages, type ImageListing } from '../../ops/list-images.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 
@@ -11,12 +11,20 @@ const ls: CommandModule<GlobalOptions, GlobalOptions> = {
   describe: 'list images in the store with the platforms it holds',
   handler: async (argv) => {
     const images = await listImages(await openStore(argv));
-    emit(argv, images, () => [
-      ...(images.length === 0 ? ['no images'] : []),
-      ...images.map((i) => `${i.name}  ${shortDigest(i.digest)}  ${i.platforms.join(',') || '-'}${i.partial.length ? `  (partial: ${i.partial.join(',')})` : ''}`),
-    ]);
+    emit(argv, images, () => [...(images.length === 0 ? ['no images'] : []), ...images.flatMap(imageLines)]);
   },
 };
+
+/** An image, then its referrers indented under it (with the manifest they refer to when it is not the top one). */
+function imageLines(i: ImageListing): string[] {
+  const what = i.artifactType ? `artifact ${i.artifactType}` : i.platforms.join(',') || '-';
+  const lines = [`${i.name}  ${shortDigest(i.digest)}  ${what}${i.partial.length ? `  (partial: ${i.partial.join(',')})` : ''}`];
+  for (const r of i.referrers) {
+    const of = r.subject === i.digest ? '' : `  (of ${shortDigest(r.subject)})`;
+    lines.push(`  referrer ${shortDigest(r.digest)}  ${r.artifactType ?? r.mediaType}${of}`);
+  }
+  return lines;
+}
 
 interface RmArgs extends GlobalOptions {
   names: string[];

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../output.js';
 import { convertCommand } from './convert.js';
 import { exportCommand } from './export.js';
+import { fsckCommand } from './fsck.js';
 import { gcCommand } from './gc.js';
 import { imagesCommand } from './images.js';
 import { importCommand } from './import.js';
@@ -11,6 +12,13 @@ import { versionCommand } from './version.js';
 import { pullCommand } from './pull.js';
 import { pushCommand } from './push.js';
 import { copyCommand } from './copy.js';
+import { mergeCommand } from './merge.js';
+import { splitCommand } from './split.js';
+import { verifyCommand } from './verify.js';
+import { inspectCommand } from './inspect.js';
+import { inventoryCommand } from './inventory.js';
+import { artifactCommand } from './artifact.js';
+import { extractCommand } from './extract.js';
 
 export const commands = [
   importCommand,
@@ -20,8 +28,16 @@ export const commands = [
   imagesCommand,
   platformsCommand,
   gcCommand,
+  fsckCommand,
   versionCommand,
   pullCommand,
   pushCommand,
   copyCommand,
+  mergeCommand,
+  splitCommand,
+  verifyCommand,
+  inspectCommand,
+  inventoryCommand,
+  artifactCommand,
+  extractCommand,
 ] as unknown as CommandModule<GlobalOptions, GlobalOptions>[];

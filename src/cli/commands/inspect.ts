@@ -1,0 +1,26 @@
+import type { Argv, CommandModule } from 'yargs';
+import { inspectImage } from '../../ops/inspect-image.js';
+import { emit, type GlobalOptions } from '../output.js';
+import { openStore } from '../store.js';
+import { imageTreeText } from './image-tree-text.js';
+
+interface InspectArgs extends GlobalOptions {
+  target: string;
+}
+
+export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
+  command: 'inspect <target>',
+  describe: 'show an archive or stored image as a tree: index, platforms, manifests, configs and layers, and what is missing',
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .positional('target', { type: 'string', demandOption: true, describe: 'archive file (- for stdin), else an image name in the store' })
+      .example('$0 inspect alpine.tar', 'an archive, without importing it')
+      .example('$0 inspect --json alpine:3.19', 'an image of the store, as JSON') as unknown as Argv<InspectArgs>,
+  handler: async (argv) => {
+    const result = await inspectImage(() => openStore(argv), argv.target);
+    emit(argv, result, () => [
+      `${result.kind} ${result.where}${result.format ? ` (${result.format})` : ''}: ${result.images.length} image(s)`,
+      ...result.images.flatMap((i) => imageTreeText(i, true)),
+    ]);
+  },
+};

@@ -1,0 +1,35 @@
+import type { Argv, CommandModule } from 'yargs';
+import { verifyArchive, type VerifyResult } from '../../ops/verify-archive.js';
+import { emit, type GlobalOptions } from '../output.js';
+import { imageTreeText } from './image-tree-text.js';
+
+interface VerifyArgs extends GlobalOptions {
+  archive: string;
+}
+
+/**
+ * Exit status: 0 when the archive is intact and complete; 1 when it is partial (the report says what is missing;
+ * a delta archive is partial by design) or corrupt (a digest or size mismatch, a broken tar or document: then a
+ * one-line error instead of a report).
+ */
+export const verifyCommand: CommandModule<GlobalOptions, VerifyArgs> = {
+  command: 'verify <archive>',
+  describe: 'check every blob of an archive (digest and size) and that every image and platform is complete; exit 0 only if so',
+  builder: (y: Argv<GlobalOptions>) =>
+    y
+      .positional('archive', { type: 'string', demandOption: true, describe: 'archive file, or - for stdin' })
+      .example('$0 verify merged.tar && $0 import --all-platforms merged.tar', 'import only what is whole') as unknown as Argv<VerifyArgs>,
+  handler: async (argv) => {
+    const result = await verifyArchive(argv.archive);
+    emit(argv, result, () => verifyText(result));
+    if (!result.complete) process.exitCode = 1;
+  },
+};
+
+function verifyText(result: VerifyResult): string[] {
+  const verdict = result.complete ? 'complete' : 'PARTIAL';
+  const lines = [`${result.archive} (${result.format}): ${verdict}; ${result.blobs} blobs, ${result.bytes} bytes, all digests verified`];
+  for (const image of result.images) lines.push(...imageTreeText(image, false));
+  for (const path of result.dockerManifestMissing) lines.push(`  manifest.json names ${path}, which is not in the archive`);
+  return lines;
+}

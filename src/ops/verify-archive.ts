@@ -1,0 +1,56 @@
+import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
+import type { ContentSource } from '../oci/transport.js';
+import { imageTree, type ImageTree } from './image-tree.js';
+import { MetadataSink } from './metadata-sink.js';
+import { openInput } from './open-input.js';
+
+export interface ArchiveTrees {
+  archive: string;
+  format: ArchiveContents['format'];
+  /** Blobs in the archive, every one verified against its digest and size while read. */
+  blobs: number;
+  bytes: number;
+  images: ImageTree[];
+}
+
+export interface VerifyResult extends ArchiveTrees {
+  /** Every image complete and every manifest.json path present. */
+  complete: boolean;
+  /** manifest.json paths into blobs/ that the archive does not hold. */
+  dockerManifestMissing: string[];
+}
+
+/**
+ * Reads an archive once, keeping only its documents in memory: every blob is hashed and checked against the digest
+ * its name promises (a mismatch fails the read with ERR_DIGEST_MISMATCH / ERR_SIZE_MISMATCH), then each image's
+ * graph is walked from the documents kept.
+ */
+export async function readArchiveTrees(path: string): Promise<ArchiveTrees & { contents: ArchiveContents }> {
+  const sink = new MetadataSink();
+  const input = await openInput(path);
+  const contents = await readArchive(input.stream, sink, { where: input.where });
+  const images = [];
+  for (const found of contents.images) images.push(await imageTree(sink as ContentSource, archiveNames(found), found.target));
+  const bytes = [...contents.blobs.values()].reduce((a, b) => a + b, 0);
+  return { archive: input.where, format: contents.format, blobs: contents.blobs.size, bytes, images, contents };
+}
+
+/** `ferry verify`: is the archive intact (else a FerryError is thrown) and complete (else `complete` is false)? */
+export async function verifyArchive(path: string): Promise<VerifyResult> {
+  const { contents, ...trees } = await readArchiveTrees(path);
+  const dockerManifestMissing = [];
+  for (const entry of contents.dockerManifest ?? []) {
+    for (const file of [entry.Config, ...entry.Layers]) {
+      const digest = /^blobs\/(sha256|sha512)\/([0-9a-f]+)$/.exec(file);
+      if (digest && !contents.blobs.has(`${digest[1]}:${digest[2]}`)) dockerManifestMissing.push(file);
+    }
+  }
+  const complete = trees.images.every((i) => i.status === 'complete') && dockerManifestMissing.length === 0;
+  return { ...trees, complete, dockerManifestMissing: [...new Set(dockerManifestMissing)] };
+}
+
+/** The names an archive gives an image, as written (no base name is invented for tag-only names). */
+export function archiveNames(found: ArchiveImage): string[] {
+  const names = [found.containerdName, found.refName, ...found.repoTags].filter((n): n is string => Boolean(n));
+  return [...new Set(names)];
+}
