@@ -73,23 +73,24 @@ async function extractLayer(source: ContentSource, layer: Descriptor, root: stri
   const title = layer.annotations?.[Annotation.title];
   if (title !== undefined) checkTitle(title, `layer ${layer.digest}`);
   const kind = await layerKind(source, layer, title !== undefined);
-  const verified = (await source.fetch(layer)).pipe(new VerifyingStream(layer));
   const base = { digest: layer.digest, mediaType: layer.mediaType, size: layer.size };
   if (kind.kind === 'tar') {
-    await applyLayer(root, verified.pipe(createDecompressor(kind.compression, layer.digest)), {
-      where: layer.digest,
-      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
-    });
+    const tarStream = createDecompressor(kind.compression, layer.digest);
+    // A digest mismatch found at the end of the blob destroys the tar stream with it, so applyLayer fails with it.
+    const feeding = pipeline(await source.fetch(layer), new VerifyingStream(layer), tarStream);
+    feeding.catch(() => undefined);
+    await applyLayer(root, tarStream, { where: layer.digest, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
+    await feeding;
     return { ...base, as: 'tar' };
   }
   // An untitled file is named by its digest, as CRI-O names it.
   const name = title ?? parseDigest(layer.digest).hex;
-  await writeFile(join(root, name), verified, layer);
+  await writeFile(join(root, name), source, layer);
   return { ...base, as: 'file', path: name };
 }
 
 /** A later layer's file replaces an earlier one of the same name; a directory in the way is a conflict. */
-async function writeFile(path: string, content: NodeJS.ReadableStream, layer: Descriptor): Promise<void> {
+async function writeFile(path: string, source: ContentSource, layer: Descriptor): Promise<void> {
   const existing = await lstat(path).catch(() => undefined);
   if (existing?.isDirectory()) {
     throw new FerryError('ERR_CONFLICT', `layer ${layer.digest}: ${basename(path)} is already a directory extracted from an earlier layer`, {
@@ -100,7 +101,7 @@ async function writeFile(path: string, content: NodeJS.ReadableStream, layer: De
   }
   if (existing) await rm(path, { force: true });
   const handle = await open(path, 'wx', 0o644);
-  await pipeline(content, handle.createWriteStream({ highWaterMark: 256 * 1024 }));
+  await pipeline(await source.fetch(layer), new VerifyingStream(layer), handle.createWriteStream({ highWaterMark: 256 * 1024 }));
 }
 
 async function checkEmpty(dir: string): Promise<void> {

@@ -30,6 +30,8 @@ export interface CopyResult {
   digest: string;
   /** The source's digest, when the index was rewritten to the platforms copied. */
   originalDigest?: string;
+  /** The Docker schema1 manifest a registry served, when the image was converted to schema2 on arrival. */
+  convertedFrom?: string;
   platforms: string[];
   incomplete: string[];
   /** Blobs copied and their bytes (for archives: blobs and bytes of the tar written). */
@@ -67,7 +69,9 @@ export async function pushTo(opened: OpenedImage, ref: Reference, opts: CopyOpti
     });
   }
   if (ref.tag) await target.tag(moved.target, ref.tag);
-  return { ...summary(opened, { kind: 'registry', ref }, formatReference(ref), moved), registry: target.counts };
+  // The transfer skips what the registry has before asking the target to write it: those count as there too.
+  const registry = { ...target.counts, exists: target.counts.exists + moved.blobs.length - moved.copied };
+  return { ...summary(opened, { kind: 'registry', ref }, formatReference(ref), moved), registry };
 }
 
 /**
@@ -121,6 +125,7 @@ async function exportTo(store: Store, opened: OpenedImage, path: string, opts: C
       name: image.name,
       digest: image.digest,
       ...(image.originalDigest ? { originalDigest: image.originalDigest } : {}),
+      ...(opened.convertedFrom ? { convertedFrom: opened.convertedFrom } : {}),
       platforms: image.platforms,
       incomplete: incomplete ?? [],
       blobs: result.blobs,
@@ -147,6 +152,7 @@ function summary(opened: OpenedImage, to: ImageLocation, name: string, moved: Tr
     name,
     digest: moved.target.digest,
     ...(moved.originalDigest ? { originalDigest: moved.originalDigest } : {}),
+    ...(opened.convertedFrom ? { convertedFrom: opened.convertedFrom } : {}),
     platforms: moved.platforms,
     incomplete: moved.incomplete,
     blobs: moved.copied,

@@ -1,6 +1,7 @@
 import { readArchive } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { isSchema1 } from '../oci/mediatypes.js';
 import { formatReference } from '../oci/reference.js';
 import type { ContentSource } from '../oci/transport.js';
 import type { RegistryContent } from '../registry/index.js';
@@ -9,6 +10,7 @@ import type { ImageLocation } from './image-location.js';
 import { importNames } from './import-names.js';
 import { openInput } from './open-input.js';
 import { openRegistryContent, type RegistryAccess } from './registry-access.js';
+import { stageSchema1Image } from './registry-schema1.js';
 
 /** An image ready to be copied: where its content comes from, its top descriptor and its name. */
 export interface OpenedImage {
@@ -18,6 +20,8 @@ export interface OpenedImage {
   name: string;
   /** Set for registry sources: lets a copy to the same registry mount instead of upload. */
   registry?: RegistryContent;
+  /** The schema1 manifest the image was converted from on arrival (registry sources only). */
+  convertedFrom?: string;
   /** Drops what opening needed (an archive's staging area). */
   close(): Promise<void>;
 }
@@ -26,7 +30,12 @@ export async function openImage(store: Store, location: ImageLocation, access: R
   if (location.kind === 'registry') {
     const registry = await openRegistryContent(location.ref, access);
     const top = await registry.resolve(location.ref.digest ?? location.ref.tag ?? 'latest');
-    return { location, source: registry, top, name: formatReference(location.ref), registry, close: async () => undefined };
+    const name = formatReference(location.ref);
+    if (isSchema1(top.mediaType)) {
+      const converted = await stageSchema1Image(store, registry, top);
+      return { location, source: converted.staging, top: converted.top, name, registry, convertedFrom: top.digest, close: () => converted.staging.abort() };
+    }
+    return { location, source: registry, top, name, registry, close: async () => undefined };
   }
   if (location.kind === 'store') {
     const record = await store.getImage(location.name);

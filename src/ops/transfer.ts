@@ -13,8 +13,6 @@ export const DEFAULT_JOBS = 4;
 
 export interface TransferOptions {
   selection: PlatformSelection;
-  /** Whether --all-platforms was asked for: then incomplete platforms are left out instead of failing. */
-  allPlatforms?: boolean;
   /**
    * Registries (and archives) refuse an index naming manifests they do not get: when platforms are left out, the
    * index is rewritten to those that go. The store keeps the original index and what it holds of it instead.

@@ -1,6 +1,7 @@
 import type { Descriptor, Platform } from '../oci/descriptor.js';
+import { isImageConfig } from '../oci/mediatypes.js';
 import { isComplete, type PlatformImage } from '../graph/resolve.js';
-import { bestMatch, formatPlatform, only, onlyStrict } from '../platform/index.js';
+import { bestMatch, formatPlatform, normalizePlatform, only, onlyStrict } from '../platform/index.js';
 
 export interface UnpackRequest {
   /** `--unpack-platform`, or the first `--platform`; the host when absent. */
@@ -27,7 +28,8 @@ export interface UnpackChoice {
  */
 export function resolveUnpackTarget(candidates: PlatformImage[], request: UnpackRequest): UnpackChoice {
   const wanted = request.platform ?? request.host;
-  const complete = candidates.filter((c) => c.platform && isComplete(c));
+  // Only complete images with an image config can be unpacked: an artifact may carry a platform too.
+  const complete = candidates.filter((c) => c.platform && c.config && isImageConfig(c.config.mediaType) && isComplete(c));
   const available = [...new Set(complete.map((c) => formatPlatform(c.platform!)))];
   const byDescriptor = new Map<string, PlatformImage>();
   const descriptors: Descriptor[] = complete.map((c) => {
@@ -43,6 +45,6 @@ export function resolveUnpackTarget(candidates: PlatformImage[], request: Unpack
   }
   const image = byDescriptor.get(best.digest)!;
   const got = formatPlatform(image.platform!);
-  const how = got === wantedText ? 'exact match' : `best ${request.strict ? 'exact' : 'compatible'} match`;
+  const how = formatPlatform(normalizePlatform(image.platform!)) === formatPlatform(normalizePlatform(wanted)) ? 'exact match' : `best ${request.strict ? 'exact' : 'compatible'} match`;
   return { image, wanted: wantedText, available, reason: `${got}: ${how} for the ${source} platform ${wantedText}` };
 }

@@ -46,8 +46,17 @@ function decodeOsOption(spec: string, value: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/**
+ * Escapes every byte the specifier grammar does not admit as it is, not only `+()/%`: a value decoded from `%00`
+ * or `%C3%A9` must format to a specifier that parses back to it.
+ */
 function encodeOsOption(value: string): string {
-  return value.replace(/[%+()/]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_.-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** Builds a platform with the OCI field order and without empty optional fields. */

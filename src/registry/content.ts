@@ -37,17 +37,22 @@ export class RegistryContent implements ContentSource, ContentTarget {
     private readonly opts: RegistryContentOptions = {},
   ) {}
 
-  /** The descriptor a tag or digest points at. Schema 1 manifests are refused: ferry does not convert them yet. */
+  /**
+   * The descriptor a tag or digest points at. A Docker schema1 manifest is returned as it is: converting it needs
+   * somewhere to write the new config and manifest, which is the caller's (see ops/registry-schema1.ts).
+   */
   async resolve(reference: string): Promise<Descriptor> {
     const { desc, bytes } = await this.repo.getManifest(reference);
-    if (isSchema1(desc.mediaType)) {
-      throw new FerryError('ERR_UNSUPPORTED', `${this.repo.domain}/${this.repo.path}:${reference} is a Docker schema 1 manifest, which ferry cannot convert yet`, {
-        digest: desc.digest,
-        hint: 'push the image again with a current docker or buildkit, which writes schema 2 or OCI manifests',
-      });
-    }
     this.documents.set(desc.digest, bytes);
     return desc;
+  }
+
+  /** A blob's size, for sources that must say it (Schema1Source): schema1 manifests record none. */
+  async stat(digest: string): Promise<{ size: number } | undefined> {
+    const cached = this.documents.get(digest);
+    if (cached) return { size: cached.length };
+    const size = await this.repo.blobSize(digest);
+    return size === undefined ? undefined : { size };
   }
 
   async has(desc: Descriptor): Promise<boolean> {

@@ -81,7 +81,7 @@ export class RegistryHttp {
           redirect: 'follow',
         });
       } catch (err) {
-        if (attempt < this.retries) {
+        if (attempt < this.retries && !isNoSuchService(err)) {
           await sleep(this.backoff(attempt));
           continue;
         }
@@ -121,8 +121,7 @@ export class RegistryHttp {
   }
 
   unreachable(req: Pick<RegistryRequest, 'what'>, err: unknown): FerryError {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+    const detail = connectionErrorCode(err) ?? (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
     return new FerryError('ERR_REGISTRY', `cannot reach ${this.domain} for ${req.what}: ${detail}`, {
       hint: `check the registry address and the network${this.baseUrl.startsWith('https') ? '; a registry without TLS needs --insecure' : ''}`,
       cause: err,
@@ -143,8 +142,25 @@ export class RegistryHttp {
   }
 }
 
+/**
+ * Connection failures that waiting will not mend: nothing listens at the address, or the name does not resolve.
+ * They fail at once, so a mistyped registry is reported in a moment rather than after every backoff.
+ */
+const NO_SUCH_SERVICE = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+
+function isNoSuchService(err: unknown): boolean {
+  const code = connectionErrorCode(err);
+  return code !== undefined && NO_SUCH_SERVICE.has(code);
+}
+
+/** fetch wraps the socket's error (`ECONNREFUSED`, `ECONNRESET`…) as its cause. */
+function connectionErrorCode(err: unknown): string | undefined {
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** The first error of a distribution error body (`{"errors":[{"code","message"}]}`), one line, bounded. */
-async function errorDetail(res: Response): Promise<string> {
+export async function errorDetail(res: Response): Promise<string> {
   if (!res.body) return '';
   const text = (await res.text().catch(() => '')).slice(0, 4096);
   try {

@@ -5,7 +5,7 @@ import { digestOf, isDigest, parseDigest } from '../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../oci/document.js';
 import { MediaType } from '../oci/mediatypes.js';
 import { resumableBlob } from './blob-reader.js';
-import { discard, type RegistryHttp } from './http.js';
+import { discard, errorDetail, type RegistryHttp } from './http.js';
 
 /** Every manifest type ferry reads, so a registry never has to down-convert (or refuse) what it holds. */
 export const MANIFEST_ACCEPT = [
@@ -53,15 +53,23 @@ export class RegistryRepository {
 
   /** A manifest or index by tag or digest; its descriptor is computed from the bytes received. */
   async getManifest(reference: string): Promise<FetchedManifest> {
-    const what = `manifest ${this.path}${isDigest(reference) ? '@' : ':'}${reference}`;
+    const named = `${this.path}${isDigest(reference) ? '@' : ':'}${reference}`;
+    const what = `manifest ${named}`;
     const res = await this.http.request({
       method: 'GET',
       url: `/v2/${this.path}/manifests/${reference}`,
       headers: { Accept: MANIFEST_ACCEPT },
       scopes: this.pullScope(),
-      ok: [200],
+      ok: [200, 404],
       what,
     });
+    if (res.status === 404) {
+      const detail = await errorDetail(res);
+      throw new FerryError('ERR_NOT_FOUND', `${this.domain}/${named} not found (HTTP 404${detail ? ` ${detail}` : ''})`, {
+        ...(isDigest(reference) ? { digest: reference } : {}),
+        hint: 'check the repository name and the tag or digest',
+      });
+    }
     const bytes = await readCapped(res, what);
     const mediaType = manifestMediaType(res.headers.get('content-type'), bytes);
     const algorithm = isDigest(reference) ? parseDigest(reference).algorithm : 'sha256';
@@ -114,6 +122,25 @@ export class RegistryRepository {
     if (res.status !== 200) return false;
     const length = res.headers.get('content-length');
     return length === null || Number(length) === desc.size;
+  }
+
+  /**
+   * A blob's size from a HEAD (its Content-Length), or undefined when the repository lacks it. Schema1 manifests
+   * record no sizes, so this is how their layers are sized before they are read.
+   */
+  async blobSize(digest: string): Promise<number | undefined> {
+    const what = `blob ${digest}`;
+    const res = await this.http.request({ method: 'HEAD', url: `/v2/${this.path}/blobs/${digest}`, scopes: this.pullScope(), ok: [200, 404], what });
+    await discard(res);
+    if (res.status === 404) return undefined;
+    const length = res.headers.get('content-length');
+    if (length === null || !/^\d+$/.test(length)) {
+      throw new FerryError('ERR_REGISTRY', `${this.domain} answered HEAD ${what} without a Content-Length`, {
+        digest,
+        hint: 'the registry does not follow the distribution spec; its blob sizes are needed to read a schema1 image',
+      });
+    }
+    return Number(length);
   }
 
   /** A blob, verified while it streams and resumed with a Range request when the connection drops. */

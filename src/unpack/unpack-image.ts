@@ -121,13 +121,18 @@ async function withHead(stream: Readable, bytes: number): Promise<{ head: Buffer
   return { head, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
-/** A FerryError first, then anything but the "premature close" the other stages see when one stage fails. */
+/**
+ * The failure that caused the others: a FerryError first, then anything else, but never the "premature close" a
+ * stage sees when another one fails, nor a FerryError that only wraps one (a decompressor cut off by the
+ * layer applier reports "gzip data is corrupt (Premature close)", which would hide the applier's real reason).
+ */
 function rootCause(errors: unknown[]): unknown {
-  return (
-    errors.find((e) => isFerryError(e)) ??
-    errors.find((e) => (e as NodeJS.ErrnoException | undefined)?.code !== 'ERR_STREAM_PREMATURE_CLOSE') ??
-    errors[0]
-  );
+  const echo = (e: unknown) => isPrematureClose(e) || (isFerryError(e) && isPrematureClose(e.cause));
+  return errors.find((e) => isFerryError(e) && !echo(e)) ?? errors.find((e) => !echo(e)) ?? errors[0];
+}
+
+function isPrematureClose(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 function missingLayer(layer: Descriptor, label: string): FerryError {

@@ -102,7 +102,23 @@ export async function hugeClaimArchive(size: number): Promise<Buffer> {
   return layoutTar(JSON.stringify(index), blobs);
 }
 
-/** A valid one-layer archive, for truncation and compression cases. */
-export async function validArchive(): Promise<Buffer> {
-  return layerArchive([{ name: 'etc/', type: 'directory' }, { name: 'etc/hostname', data: 'ferry\n'.repeat(5000) }]);
+/**
+ * A valid one-layer archive, for truncation and compression cases. The layer (last in the tar) is incompressible
+ * and most of the archive, so cutting the archive in half cuts the layer.
+ */
+export async function validArchive(seed = 'ferry'): Promise<Buffer> {
+  return layerArchive([{ name: 'etc/', type: 'directory' }, { name: 'etc/hostname', data: seed }, { name: 'etc/noise', data: noise(64 * 1024) }]);
+}
+
+/** Deterministic bytes that gzip cannot shrink. */
+function noise(length: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = 2463534242;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
 }

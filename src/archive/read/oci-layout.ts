@@ -7,7 +7,7 @@ import { FerryError } from '../../errors.js';
 import { Annotation, type Descriptor } from '../../oci/descriptor.js';
 import { parseDocument } from '../../oci/document.js';
 import { checkLayoutVersion } from '../../oci/layout.js';
-import { isIndex, isManifest, MediaType } from '../../oci/mediatypes.js';
+import { isImageConfig, isIndex, isManifest, MediaType } from '../../oci/mediatypes.js';
 import { type DockerSaveEntry, IndexSchema, ManifestSchema, OciLayoutSchema } from '../../oci/schemas.js';
 import type { BlobSink } from '../../oci/transport.js';
 import { safeEntryName } from '../tar-safety.js';
@@ -68,7 +68,8 @@ function repoTagsFor(scan: ScannedArchive, target: Descriptor, entries: DockerSa
   const configs = new Set<string>();
   const addConfigOf = (desc: Descriptor) => {
     const manifest = parseQuietly(ManifestSchema, scan.documents.get(blobPath(desc.digest)));
-    if (manifest) configs.add(manifest.config.digest);
+    // Only image configs identify an image: every artifact shares the empty JSON config.
+    if (manifest && isImageConfig(manifest.config.mediaType)) configs.add(manifest.config.digest);
   };
   if (isManifest(target.mediaType)) addConfigOf(target);
   if (isIndex(target.mediaType)) {

@@ -8,9 +8,8 @@ import { openOutput } from '../../ops/open-output.js';
 export async function writeArchiveFile<T>(path: string, write: (out: Writable) => Promise<T>): Promise<{ result: T; where: string }> {
   const output = await openOutput(path);
   try {
+    // The archive writer resolves once its pipeline has finished the output: every byte is handed to the file.
     const result = await write(output.stream);
-    // writeArchive ends the stream; the file is complete once it has flushed.
-    if (!output.stream.writableFinished) await new Promise<void>((resolve, reject) => output.stream.once('finish', resolve).once('error', reject));
     await output.commit();
     return { result, where: output.where };
   } catch (err) {

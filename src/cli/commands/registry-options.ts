@@ -34,7 +34,8 @@ export function copyOptions(argv: TransferArgs, onProgress: CopyOptions['onProgr
 /** The text summary of a pull, push or copy. */
 export function copyText(verb: string, result: CopyResult): string[] {
   const rewritten = result.originalDigest ? ` (index rewritten to the platforms copied; was ${shortDigest(result.originalDigest)})` : '';
-  const lines = [`${verb} ${result.name} ${shortDigest(result.digest)}${rewritten}: ${result.platforms.join(', ') || 'none'}`];
+  const converted = result.convertedFrom ? ` (converted from Docker schema 1 ${shortDigest(result.convertedFrom)})` : '';
+  const lines = [`${verb} ${result.name} ${shortDigest(result.digest)}${rewritten}${converted}: ${result.platforms.join(', ') || 'none'}`];
   const r = result.registry;
   const counts = r ? `; ${r.uploaded} uploaded, ${r.mounted} mounted, ${r.exists} already there` : '';
   lines.push(`  ${result.source} → ${result.destination}: ${result.blobs} blobs, ${result.bytes} bytes${counts}`);

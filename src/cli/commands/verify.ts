@@ -28,7 +28,7 @@ export const verifyCommand: CommandModule<GlobalOptions, VerifyArgs> = {
 
 function verifyText(result: VerifyResult): string[] {
   const verdict = result.complete ? 'complete' : 'PARTIAL';
-  const lines = [`${result.archive} (${result.format}): ${verdict}; ${result.blobs} blobs, ${result.bytes} bytes, all digests verified`];
+  const lines = [`${result.archive} (${result.format}): ${verdict}; ${result.blobs} files, ${result.bytes} bytes, every file's digest verified`];
   for (const image of result.images) lines.push(...imageTreeText(image, false));
   for (const path of result.dockerManifestMissing) lines.push(`  manifest.json names ${path}, which is not in the archive`);
   return lines;
