@@ -22,7 +22,7 @@ export interface OpenedImage {
   registry?: RegistryContent;
   /** The schema1 manifest the image was converted from on arrival (registry sources only). */
   convertedFrom?: string;
-  /** Drops what opening needed (an archive's staging area). */
+  /** Drops what opening needed (the staging area of an archive or of a converted schema1 image). */
   close(): Promise<void>;
 }
 
@@ -32,8 +32,8 @@ export async function openImage(store: Store, location: ImageLocation, access: R
     const top = await registry.resolve(location.ref.digest ?? location.ref.tag ?? 'latest');
     const name = formatReference(location.ref);
     if (isSchema1(top.mediaType)) {
-      const converted = await stageSchema1Image(store, registry, top);
-      return { location, source: converted.staging, top: converted.top, name, registry, convertedFrom: top.digest, close: () => converted.staging.abort() };
+      const { staging, top: converted } = await stageSchema1Image(store, registry, top);
+      return { location, source: staging, top: converted, name, registry, convertedFrom: top.digest, close: () => staging.abort() };
     }
     return { location, source: registry, top, name, registry, close: async () => undefined };
   }

@@ -15,7 +15,7 @@ import {
   writeRegularFile,
 } from './entry-writers.js';
 import { LayerWarnings } from './layer-warnings.js';
-import { type EntryLabel, entryComponents, resolveEntryPath, resolveInRoot, unsafePath } from './safe-path.js';
+import { type EntryLabel, entryComponents, resolveEntryPath, unsafePath } from './safe-path.js';
 import { applyOpaque, applyWhiteout, whiteoutKind, WrittenPaths } from './whiteouts.js';
 
 export interface ApplyOptions {

@@ -33,14 +33,14 @@ export async function perArchArchive(dir: string, name: string, platform: Platfo
 export async function exportTo(store: Store, names: string[], path: string, opts: ExportOptions): Promise<void> {
   const out = createWriteStream(path);
   await exportImages(store, names, out, opts);
-  await new Promise((resolve) => (out.writableFinished ? resolve(undefined) : out.once('close', resolve)));
+  await new Promise<void>((resolve) => (out.writableFinished ? resolve() : out.once('close', () => resolve())));
 }
 
 export async function mergeTo(path: string, inputs: string[], opts: MergeOptions = {}): Promise<MergeResult> {
   return withScratchStore(path, async (scratch) => {
     const out = createWriteStream(path);
     const result = await mergeArchives(inputs, out, scratch, opts);
-    await new Promise((resolve) => (out.writableFinished ? resolve(undefined) : out.once('close', resolve)));
+    await new Promise<void>((resolve) => (out.writableFinished ? resolve() : out.once('close', () => resolve())));
     return result;
   });
 }

@@ -53,7 +53,7 @@ describe('ferry verify', () => {
     const tar = await ociLayoutTar({ images: [{ image, containerdName: NAME }] });
     const layer = image.manifests[0]!.layers[0]!;
     const at = tar.indexOf(image.content.blobs.get(layer.desc.digest)!);
-    tar[at + 10] ^= 0xff;
+    tar.writeUInt8(tar.readUInt8(at + 10) ^ 0xff, at + 10);
     const corrupt = join(dir, 'corrupt.tar');
     writeFileSync(corrupt, tar);
     const err = await verifyArchive(corrupt).then(() => undefined, (e: unknown) => e);

@@ -60,6 +60,16 @@ describe('pulling from a misbehaving registry', () => {
     });
   });
 
+  it('names the reference of an unknown tag with ERR_NOT_FOUND', async () => {
+    server = await startFaultServer(image.content, {}, {});
+    tmp = await tempDir('ferry-faults-');
+    const store = await Store.open(join(tmp.dir, 'store'));
+    await expect(pullImage(store, `${server.host}/team/app:nope`, { access: FAST })).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+      message: expect.stringContaining(`${server.host}/team/app:nope not found`),
+    });
+  });
+
   it('gives up on a registry that keeps answering 429, saying so', async () => {
     await expect(pullWith({ tooMany: { times: 100, retryAfter: '0' } })).rejects.toMatchObject({ code: 'ERR_REGISTRY', message: expect.stringContaining('HTTP 429') });
   });

@@ -85,7 +85,8 @@ describe('unpackImage', () => {
     const [manifest] = image.manifests;
     const layer = manifest!.layers[1]!;
     const bytes = Buffer.from(image.content.blobs.get(layer.desc.digest)!);
-    bytes[bytes.indexOf('built for')] ^= 1; // file content: the tar still parses
+    const at = bytes.indexOf('built for'); // file content: the tar still parses
+    bytes[at] = bytes[at]! ^ 1;
     image.content.blobs.set(layer.desc.digest, bytes);
     const err = await unpackImage(image.content, manifest!.layers.map((l) => l.desc), manifest!.layers.map((l) => l.diffID), dir).catch((e: unknown) => e);
     expect(isFerryError(err, 'ERR_DIGEST_MISMATCH'), String(err)).toBe(true);
