@@ -1,19 +1,24 @@
 import type { Writable } from 'node:stream';
 import { writeArchive, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
 import { FerryError } from '../errors.js';
-import { readDocument } from '../graph/read-document.js';
+import { readBlobBytes, readDocument } from '../graph/read-document.js';
+import { convertImage } from '../convert/index.js';
+import type { Compression } from '../oci/compression.js';
+import type { ContentSource } from '../oci/transport.js';
 import { isComplete, presentBlobs, resolveImage, type ResolvedImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex, isNonDistributable } from '../oci/mediatypes.js';
-import { familiarName, formatReference, parseReference } from '../oci/reference.js';
+import { formatReference, parseReference } from '../oci/reference.js';
 import { IndexSchema } from '../oci/schemas.js';
-import { formatPlatform, hostPlatform, parsePlatform } from '../platform/index.js';
-import type { Store } from '../store/index.js';
+import { formatPlatform, hostPlatform } from '../platform/index.js';
+import type { Staging, Store } from '../store/index.js';
+import { referrerExports } from './referrers.js';
+import { indexWithoutAttestations, withoutAttachments } from './skip-attestations.js';
 import { alwaysShipped, markDelta } from './delta.js';
 import { OverlaySource } from './overlay-source.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
 import { rewriteIndex } from './rewrite-index.js';
-import { resolveUnpackTarget } from './unpack-target.js';
+import { dockerSaveEntry } from './docker-save-entry.js';
 
 export interface ExportOptions extends PlatformArgs {
   /** With --platform: keep the original index (the archive is then partial) instead of rewriting it. */
@@ -29,6 +34,12 @@ export interface ExportOptions extends PlatformArgs {
    * entries are marked as a delta (see delta.ts) and no manifest.json is written: docker load cannot complete one.
    */
   excludeBlobs?: ReadonlySet<string>;
+  /** `--skip-attestations`: drop BuildKit attestation manifests; the index is rewritten. */
+  skipAttestations?: boolean;
+  /** `--referrers`: also export the manifests in the store whose subject is the image (transitively). */
+  referrers?: boolean;
+  /** `--layer-compression`: recompress layers on the way out (the store keeps its own). */
+  layerCompression?: Compression;
   host?: Platform;
   onProgress?: (written: number, desc: Descriptor) => void;
 }
@@ -49,13 +60,27 @@ export interface ExportResult {
   bytes: number;
   /** With excludeBlobs: how many blobs the images need that were left out. */
   excluded?: number;
+  /** With referrers: referrer digests left out because the store holds them only in part. */
+  incompleteReferrers?: string[];
 }
 
 /** Exports images of the store as one OCI-layout + docker-save tar, streamed to `out`. */
 export async function exportImages(store: Store, names: string[], out: Writable, opts: ExportOptions): Promise<ExportResult> {
+  // Recompressed layers go to a staging area that is thrown away afterwards: an export never changes the store.
+  const staging = opts.layerCompression ? await store.stage() : undefined;
+  try {
+    return await exportFrom(store, staging, names, out, opts);
+  } finally {
+    await staging?.abort();
+  }
+}
+
+async function exportFrom(store: Store, staging: Staging | undefined, names: string[], out: Writable, opts: ExportOptions): Promise<ExportResult> {
   const host = opts.host ?? hostPlatform();
   const selection = selectPlatforms(opts, host);
-  const source = new OverlaySource(store);
+  const content: ContentSource = staging ?? store;
+  const source = new OverlaySource(content);
+  const incompleteReferrers: string[] = [];
   const planImages: ExportImage[] = [];
   const blobs = new Map<string, Descriptor>();
   const docker: DockerSaveImage[] = [];
@@ -66,19 +91,34 @@ export async function exportImages(store: Store, names: string[], out: Writable,
     const name = formatReference(parseReference(raw));
     const record = await store.getImage(name);
     if (!record) throw new FerryError('ERR_NOT_FOUND', `no image named ${name} in the store`, { hint: "see 'ferry images ls', or import or pull it first" });
-    const resolved = await resolveImage(store, record.target, selection.filter);
+    const stored = staging && opts.layerCompression ? (await convertImage(store, staging, record.target, { layers: opts.layerCompression })).target : record.target;
+    let resolved = await resolveImage(content, stored, selection.filter);
+    if (opts.skipAttestations) resolved = withoutAttachments(resolved);
     const partial = checkComplete(resolved, name, opts);
-    let target = record.target;
-    let originalDigest: string | undefined;
+    let target = stored;
+    let originalDigest: string | undefined = stored.digest === record.target.digest ? undefined : record.target.digest;
     if (!selection.filter.all && isIndex(target.mediaType) && !opts.keepIndex && resolved.skipped.length > 0) {
-      const original = (await readDocument(store, target, IndexSchema)).value;
+      const original = (await readDocument(content, target, IndexSchema)).value;
       const rewritten = rewriteIndex(resolved, original.annotations);
-      originalDigest = target.digest;
+      originalDigest ??= target.digest;
       target = source.add(rewritten.mediaType, rewritten.bytes);
+    } else if (opts.skipAttestations && isIndex(target.mediaType)) {
+      const without = indexWithoutAttestations(target, await readBlobBytes(content, target));
+      if (without) {
+        originalDigest ??= target.digest;
+        target = source.add(without.desc.mediaType, without.bytes);
+      }
     }
     planImages.push({ name, target: opts.excludeBlobs ? markDelta(target) : target });
+    if (opts.referrers) {
+      const subjects = [record.target.digest, ...resolved.selected.map((m) => m.manifest.digest)];
+      const extra = await referrerExports(store, name, subjects);
+      planImages.push(...extra.images);
+      for (const b of extra.blobs) blobs.set(b.digest, b);
+      incompleteReferrers.push(...extra.incomplete);
+    }
     for (const d of presentBlobs(resolved)) {
-      if (d.digest === record.target.digest && originalDigest) continue;
+      if (d.digest === stored.digest && target.digest !== stored.digest) continue;
       if (opts.skipNonDistributable && isNonDistributable(d.mediaType)) continue;
       if (opts.excludeBlobs?.has(d.digest) && !alwaysShipped(d)) {
         excluded.add(d.digest);
@@ -87,7 +127,7 @@ export async function exportImages(store: Store, names: string[], out: Writable,
       blobs.set(d.digest, d);
     }
     blobs.set(target.digest, target);
-    const dockerEntry = skipManifestJson ? undefined : dockerImage(resolved, name, opts, host);
+    const dockerEntry = skipManifestJson ? undefined : dockerSaveEntry(resolved, name, opts, host);
     if (dockerEntry) docker.push(dockerEntry.image);
     summaries.push({
       name,
@@ -103,7 +143,13 @@ export async function exportImages(store: Store, names: string[], out: Writable,
     blobs: [...blobs.values()],
     ...(skipManifestJson ? {} : { dockerManifest: docker }),
   }, opts.onProgress ? { onProgress: opts.onProgress } : {});
-  return { images: summaries, blobs: written.blobs, bytes: written.bytes, ...(opts.excludeBlobs ? { excluded: excluded.size } : {}) };
+  return {
+    images: summaries,
+    blobs: written.blobs,
+    bytes: written.bytes,
+    ...(opts.excludeBlobs ? { excluded: excluded.size } : {}),
+    ...(incompleteReferrers.length > 0 ? { incompleteReferrers } : {}),
+  };
 }
 
 /** Fails on a selected platform the store holds only in part, unless --allow-partial. Returns whether partial. */
@@ -123,24 +169,4 @@ function checkComplete(resolved: ResolvedImage, name: string, opts: ExportOption
     });
   }
   return incomplete.length > 0;
-}
-
-/** The docker-save entry: the image `docker load` will get, for --docker-platform or the host's best match. */
-function dockerImage(resolved: ResolvedImage, name: string, opts: ExportOptions, host: Platform) {
-  const request = opts.dockerPlatform ? { platform: parsePlatform(opts.dockerPlatform), host } : { host };
-  const choice = resolveUnpackTarget(resolved.selected, request);
-  const chosen = choice.image ?? (opts.dockerPlatform ? undefined : resolved.selected.find(isComplete));
-  if (!chosen?.config) {
-    if (opts.dockerPlatform) {
-      throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${name}: --docker-platform ${choice.wanted}: ${choice.reason}`, {
-        hint: `available: ${choice.available.join(', ') || 'none'}`,
-      });
-    }
-    return undefined;
-  }
-  const tag = parseReference(name).tag ? [familiarName(name)] : [];
-  return {
-    image: { config: chosen.config, layers: chosen.layers.filter((l) => !(opts.skipNonDistributable && isNonDistributable(l.mediaType))), repoTags: tag },
-    platform: chosen.platform ? formatPlatform(chosen.platform) : 'unknown',
-  };
 }

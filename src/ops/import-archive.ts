@@ -126,7 +126,9 @@ function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested:
     }
     return;
   }
-  if (complete.length === 0) {
+  // Artifacts have no platform: any host takes them, as long as they are complete.
+  const artifactsOnly = resolved.selected.length > 0 && resolved.selected.every((s) => !s.platform && isComplete(s));
+  if (complete.length === 0 && !artifactsOnly) {
     throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: image ${label} has no content the host can run`, {
       path: where,
       hint: `available: ${availablePlatforms(resolved, true).join(', ') || 'none'}; use --all-platforms or --platform P`,

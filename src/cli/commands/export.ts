@@ -23,6 +23,9 @@ interface ExportArgs extends GlobalOptions {
   dockerPlatform?: string;
   compress?: 'gzip' | 'zstd';
   excludeBlobsFrom?: string;
+  skipAttestations?: boolean;
+  referrers?: boolean;
+  layerCompression?: 'gzip' | 'zstd' | 'uncompressed';
 }
 
 export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
@@ -40,6 +43,9 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       .option('skip-non-distributable', { type: 'boolean', describe: 'leave out foreign / non-distributable layers' })
       .option('docker-platform', { type: 'string', describe: 'platform of the manifest.json entries (default: the host\'s best match)' })
       .option('compress', { choices: ['gzip', 'zstd'] as const, describe: 'compress the whole archive' })
+      .option('skip-attestations', { type: 'boolean', describe: 'drop BuildKit attestation manifests (the index is rewritten)' })
+      .option('referrers', { type: 'boolean', describe: 'also export artifacts in the store whose subject is the image' })
+      .option('layer-compression', { choices: ['gzip', 'zstd', 'uncompressed'] as const, describe: 'recompress layers on the way out' })
       .option('exclude-blobs-from', {
         type: 'string',
         describe: 'write a delta: leave out layers the far side has, given as an archive it imported or a digest list (ferry inventory); no manifest.json',
@@ -67,6 +73,9 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
         ...(argv.skipNonDistributable ? { skipNonDistributable: true } : {}),
         ...(argv.dockerPlatform ? { dockerPlatform: argv.dockerPlatform } : {}),
         ...(excludeBlobs ? { excludeBlobs } : {}),
+        ...(argv.skipAttestations ? { skipAttestations: true } : {}),
+        ...(argv.referrers ? { referrers: true } : {}),
+        ...(argv.layerCompression ? { layerCompression: argv.layerCompression === 'uncompressed' ? ('none' as const) : argv.layerCompression } : {}),
         onProgress: progress.update,
       });
       await sink;
@@ -83,7 +92,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
 
 function exportText(where: string, result: ExportResult): string[] {
   const lines = result.images.map((i) => {
-    const rewritten = i.originalDigest ? ` (index rewritten to the chosen platforms; was ${shortDigest(i.originalDigest)})` : '';
+    const rewritten = i.originalDigest ? ` (rewritten from ${shortDigest(i.originalDigest)})` : '';
     const partial = i.partial ? ' [partial]' : '';
     return `${i.name} ${shortDigest(i.digest)}${rewritten}: ${i.platforms.join(', ')}${partial}${i.dockerPlatform ? `; docker load gets ${i.dockerPlatform}` : ''}`;
   });

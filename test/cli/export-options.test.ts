@@ -1,0 +1,65 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sniffCompression } from '../../src/oci/compression.js';
+import { ociLayoutTar } from '../helpers/archive-fixtures.js';
+import { runFerry, runFerryJson } from '../helpers/cli.js';
+import { buildImage, FOUR_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
+import { readTar } from '../helpers/tar.js';
+
+const NAME = 'docker.io/library/opts:1';
+let dir: string;
+let root: string;
+let image: BuiltImage;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ferry-export-opts-'));
+  root = join(dir, 'store');
+  image = await buildImage({ platforms: FOUR_PLATFORMS, attestations: true });
+  writeFileSync(join(dir, 'in.tar'), await ociLayoutTar({ images: [{ image, containerdName: NAME }] }));
+  expect((await runFerry(['--root', root, 'import', '--all-platforms', '--no-unpack', join(dir, 'in.tar')])).code).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface ExportJson {
+  images: { digest: string; originalDigest?: string; platforms: string[] }[];
+}
+
+function indexOf(entries: { name: string; data: Buffer }[], digest: string): { manifests: { platform?: { os: string } }[] } {
+  return JSON.parse(entries.find((e) => e.name === `blobs/sha256/${digest.slice(7)}`)!.data.toString()) as { manifests: { platform?: { os: string } }[] };
+}
+
+describe('ferry export options', () => {
+  it('--skip-attestations rewrites the index without them and prints the new digest', async () => {
+    const out = join(dir, 'no-att.tar');
+    const json = await runFerryJson<ExportJson>(['--root', root, 'export', '--all-platforms', '--skip-attestations', out, NAME]);
+    expect(json.images[0]!.originalDigest).toBe(image.index.desc.digest);
+    const entries = await readTar(readFileSync(out));
+    const index = indexOf(entries, json.images[0]!.digest);
+    expect(index.manifests).toHaveLength(4);
+    expect(index.manifests.every((m) => m.platform?.os === 'linux')).toBe(true);
+    const attestationBlobs = image.attestations.map((a) => `blobs/sha256/${a.desc.digest.slice(7)}`);
+    expect(entries.filter((e) => attestationBlobs.includes(e.name))).toEqual([]);
+  });
+
+  it('--layer-compression zstd recompresses layers in the archive and leaves the store as it was', async () => {
+    const out = join(dir, 'zstd.tar');
+    const json = await runFerryJson<ExportJson>(['--root', root, 'export', '--all-platforms', '--layer-compression', 'zstd', out, NAME]);
+    expect(json.images[0]!.originalDigest).toBe(image.index.desc.digest);
+    const entries = await readTar(readFileSync(out));
+    const layerDigests = new Set(image.manifests.flatMap((m) => m.layers.map((l) => l.desc.digest)));
+    const blobs = entries.filter((e) => e.name.startsWith('blobs/sha256/') && e.type === 'file');
+    expect(blobs.filter((b) => layerDigests.has(`sha256:${b.name.slice(13)}`))).toEqual([]);
+    expect(blobs.filter((b) => sniffCompression(b.data) === 'zstd')).toHaveLength(5);
+    // The archive imports and unpacks on the far side.
+    const far = await runFerryJson<{ images: { platforms: string[]; unpack: { reason: string } }[] }>(
+      ['--root', join(dir, 'far'), 'import', '--all-platforms', out],
+      { env: { FERRY_PLATFORM: 'linux/amd64' } },
+    );
+    expect(far.images[0]!.platforms).toHaveLength(4);
+    expect(far.images[0]!.unpack.reason).toMatch(/^linux\/amd64: exact match/);
+    const ls = await runFerryJson<{ name: string; digest: string }[]>(['--root', root, 'images', 'ls']);
+    expect(ls).toEqual([expect.objectContaining({ name: NAME, digest: image.index.desc.digest })]);
+  });
+});
