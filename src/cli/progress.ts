@@ -31,3 +31,23 @@ export function progressReporter(label: string, stream: NodeJS.WriteStream = pro
     },
   };
 }
+
+/** Progress of reading one archive: bytes so far, and a percentage when its size is known. */
+export function readingReporter(label: string, stream: NodeJS.WriteStream = process.stderr): { update(read: number, total?: number): void; done(): void } {
+  if (!stream.isTTY || process.env.CI) return { update: () => undefined, done: () => undefined };
+  let last = 0;
+  let drawn = false;
+  return {
+    update(read: number, total?: number) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      drawn = true;
+      const percent = total ? ` (${Math.floor((read / total) * 100)}%)` : '';
+      stream.write(`\r\x1b[K${label}: ${(read / 1048576).toFixed(1)} MiB${percent}`);
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[K');
+    },
+  };
+}

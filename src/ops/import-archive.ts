@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
 import { openInput } from './open-input.js';
+import { readProgress } from './read-progress.js';
 import { convertSchema1Image } from './schema1-image.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
 import { unpackPlatformImage, type UnpackOutcome } from './unpack-platform-image.js';
@@ -23,6 +24,8 @@ export interface ImportOptions extends PlatformArgs, NamingOptions {
   /** With --digests: only add digest names to images that have no other name. */
   skipDigestForNamed?: boolean;
   host?: Platform;
+  /** Bytes of the archive read so far, and its size when known (not for stdin). */
+  onProgress?: (read: number, total?: number) => void;
 }
 
 export interface IncompletePlatform {
@@ -60,7 +63,8 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const input = await openInput(path);
   const staging = await store.stage();
   try {
-    const contents = await readArchive(input.stream, staging, { where: input.where });
+    const stream = opts.onProgress ? input.stream.pipe(readProgress(opts.onProgress, input.size)) : input.stream;
+    const contents = await readArchive(stream, staging, { where: input.where });
     const images: ImportedImage[] = [];
     const keep = new Map<string, Descriptor>();
     const records: { name: string; target: Descriptor }[] = [];

@@ -22,15 +22,8 @@ export async function fsyncDir(dir: string): Promise<void> {
  * file beside it, fsync, rename over, fsync the directory.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${tempName()}`);
+  const temp = await writeTempBeside(path, bytes);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
@@ -45,15 +38,8 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * overwrite content another process has written since.
  */
 export async function createFileExclusive(path: string, bytes: Uint8Array): Promise<boolean> {
-  const temp = join(dirname(path), `.${basename(path)}.${tempName()}`);
+  const temp = await writeTempBeside(path, bytes);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     try {
       await link(temp, path);
     } catch (err) {
@@ -65,4 +51,22 @@ export async function createFileExclusive(path: string, bytes: Uint8Array): Prom
   }
   await fsyncDir(dirname(path));
   return true;
+}
+
+/** Writes `bytes` to a fresh temp file in `path`'s directory (so a rename or link onto `path` stays on one filesystem) and fsyncs it. */
+async function writeTempBeside(path: string, bytes: Uint8Array): Promise<string> {
+  const temp = join(dirname(path), `.${basename(path)}.${tempName()}`);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  return temp;
 }

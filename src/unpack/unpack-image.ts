@@ -1,10 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { FerryError, isFerryError } from '../errors.js';
-import { createDecompressor, SNIFF_BYTES, sniffCompression } from '../oci/compression.js';
+import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { DigestingStream, parseDigest, VerifyingStream } from '../oci/digest.js';
+import { DigestingStream, parseDigest } from '../oci/digest.js';
+import { readLayer } from '../oci/layer-stream.js';
 import { isNonDistributable } from '../oci/mediatypes.js';
 import type { ContentSource } from '../oci/transport.js';
 import { type ApplyStats, applyLayer } from './apply-layer.js';
@@ -71,68 +69,19 @@ async function unpackLayer(
   opts: { isRoot?: boolean; onWarning(message: string): void; bombLimit: { ratio: number; floor?: number } },
 ): Promise<ApplyStats> {
   if (!(await source.has(layer))) throw missingLayer(layer, label);
-  const where = `layer ${layer.digest}`;
-  const fetched = await source.fetch(layer);
-  const verifier = new VerifyingStream({ digest: layer.digest, size: layer.size }, where);
   const digester = new DigestingStream(parseDigest(diffID).algorithm);
-  const running: Promise<unknown>[] = [pipeline(fetched, verifier)];
-  try {
-    const verified = await withHead(verifier, SNIFF_BYTES);
-    const decompressor = createDecompressor(sniffCompression(verified.head), where);
-    const guard = new BombGuard({ ...opts.bombLimit, compressedSize: layer.size, where: `layer ${label}` });
-    running.push(pipeline(verified.stream, decompressor, guard, digester));
-    running.push(applyLayer(dir, digester, { ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }), onWarning: opts.onWarning, where: layer.digest }));
-    for (const task of running) task.catch(() => {});
-    const [, , stats] = await Promise.all(running);
-    const actual = digester.digest.digest;
-    if (actual !== diffID) {
-      throw new FerryError('ERR_DIGEST_MISMATCH', `layer ${label}: uncompressed content has digest ${actual}, expected diffID ${diffID}`, {
-        digest: diffID,
-        hint: "the image config's diff_ids do not match its layers; the image is corrupt or was tampered with — do not use what was unpacked",
-      });
-    }
-    return stats as ApplyStats;
-  } catch (err) {
-    // Stop every stage, then report the failure that caused the others (they only see a closed stream).
-    for (const stream of [fetched, verifier, digester]) stream.destroy();
-    const reasons = (await Promise.allSettled(running)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-    // In stage order: a blob that fails verification explains whatever the later stages made of it.
-    throw rootCause([...reasons, err]);
+  const { result: stats } = await readLayer(source, layer, () => ({
+    stages: [new BombGuard({ ...opts.bombLimit, compressedSize: layer.size, where: `layer ${label}` }), digester],
+    consume: (tar) => applyLayer(dir, tar, { ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }), onWarning: opts.onWarning, where: layer.digest }),
+  }));
+  const actual = digester.digest.digest;
+  if (actual !== diffID) {
+    throw new FerryError('ERR_DIGEST_MISMATCH', `layer ${label}: uncompressed content has digest ${actual}, expected diffID ${diffID}`, {
+      digest: diffID,
+      hint: "the image config's diff_ids do not match its layers; the image is corrupt or was tampered with — do not use what was unpacked",
+    });
   }
-}
-
-/** Reads at least `bytes` bytes (fewer at the end of the stream), then returns them and a stream that replays everything. */
-async function withHead(stream: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterableIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let length = 0;
-  while (length < bytes) {
-    const next = await iterator.next();
-    if (next.done) break;
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* replay(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    // yield* forwards return(), so destroying the replay also destroys `stream`.
-    yield* iterator;
-  }
-  return { head, stream: Readable.from(replay(), { objectMode: false }) };
-}
-
-/**
- * The failure that caused the others: a FerryError first, then anything else, but never the "premature close" a
- * stage sees when another one fails, nor a FerryError that only wraps one (a decompressor cut off by the
- * layer applier reports "gzip data is corrupt (Premature close)", which would hide the applier's real reason).
- */
-function rootCause(errors: unknown[]): unknown {
-  const echo = (e: unknown) => isPrematureClose(e) || (isFerryError(e) && isPrematureClose(e.cause));
-  return errors.find((e) => isFerryError(e) && !echo(e)) ?? errors.find((e) => !echo(e)) ?? errors[0];
-}
-
-function isPrematureClose(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+  return stats;
 }
 
 function missingLayer(layer: Descriptor, label: string): FerryError {

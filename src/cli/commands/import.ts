@@ -3,6 +3,7 @@ import { importArchive, type ImportedImage, type ImportResult } from '../../ops/
 import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
+import { readingReporter } from '../progress.js';
 import { toList } from '../arguments.js';
 
 interface ImportArgs extends GlobalOptions {
@@ -38,7 +39,9 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       .example('zstdcat img.tar.zst | $0 import --no-unpack -', 'from stdin') as unknown as Argv<ImportArgs>,
   handler: async (argv) => {
     const store = await openStore(argv);
+    const progress = readingReporter('importing');
     const result = await importArchive(store, argv.archive, {
+      onProgress: progress.update,
       ...(argv.allPlatforms ? { allPlatforms: true } : {}),
       ...(argv.platform ? { platform: argv.platform } : {}),
       ...(argv.unpackPlatform ? { unpackPlatform: argv.unpackPlatform } : {}),
@@ -48,7 +51,7 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       ...(argv.indexName ? { indexName: argv.indexName } : {}),
       ...(argv.digests ? { digests: true } : {}),
       ...(argv.skipDigestForNamed ? { skipDigestForNamed: true } : {}),
-    });
+    }).finally(() => progress.done());
     for (const image of result.images) for (const w of image.unpack?.outcome?.warnings ?? []) note(`warning: ${w}`);
     emit(argv, result, () => importText(result));
   },
