@@ -2,7 +2,7 @@ import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive
 import { FerryError } from '../errors.js';
 import { isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
-import { formatPlatform, hostPlatform, normalizePlatform, only, parsePlatform } from '../platform/index.js';
+import { formatPlatform, hostPlatform, onlyStrict, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
@@ -119,12 +119,12 @@ function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested:
   if (opts.allPlatforms) return;
   if (requested.length > 0) {
     for (const p of requested) {
-      const hit = resolved.selected.find((s) => s.platform && only(p).match(s.platform) && strictEqual(p, s.platform));
+      const hit = resolved.selected.find((s) => s.platform && onlyStrict(p).match(s.platform));
       if (!hit || !isComplete(hit)) {
         const missing = hit ? ` (missing ${hit.missing.map((m) => m.digest).join(', ')})` : '';
         throw new FerryError('ERR_INCOMPLETE', `${where}: image ${label} has no complete content for ${formatPlatform(p)}${missing}`, {
           path: where,
-          hint: `available: ${availablePlatforms(resolved, true).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+          hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
         });
       }
     }
@@ -135,17 +135,13 @@ function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested:
   if (complete.length === 0 && !artifactsOnly) {
     throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: image ${label} has no content the host can run`, {
       path: where,
-      hint: `available: ${availablePlatforms(resolved, true).join(', ') || 'none'}; use --all-platforms or --platform P`,
+      hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; use --all-platforms or --platform P`,
     });
   }
 }
 
-function strictEqual(a: Platform, b: Platform): boolean {
-  return formatPlatform(normalizePlatform(a)) === formatPlatform(normalizePlatform(b));
-}
-
-function availablePlatforms(resolved: ResolvedImage, includeSkipped: boolean): string[] {
-  const all = [...resolved.selected.map((s) => s.platform), ...(includeSkipped ? resolved.skipped.map((d) => d.platform) : [])];
+function availablePlatforms(resolved: ResolvedImage): string[] {
+  const all = [...resolved.selected.map((s) => s.platform), ...resolved.skipped.map((d) => d.platform)];
   return [...new Set(all.filter((p): p is Platform => Boolean(p)).map(formatPlatform))];
 }
 

@@ -66,7 +66,7 @@ function importText(result: ImportResult): string[] {
 function imageText(image: ImportedImage): string[] {
   const lines = [`${image.names.join(', ')} ${shortDigest(image.digest)}`];
   lines.push(`  platforms: ${image.platforms.join(', ') || 'none'}${image.attestations ? ` (+${image.attestations} attestations)` : ''}`);
-  for (const i of image.incomplete) lines.push(`  incomplete: ${i.platform} (missing ${i.missing.map(shortDigest).join(', ')}) — not imported`);
+  for (const i of image.incomplete) lines.push(`  incomplete: ${i.platform} (missing ${i.missing.map(shortDigest).join(', ')})`);
   const u = image.unpack;
   if (!u) lines.push('  unpack: skipped (--no-unpack)');
   else if (u.image && u.outcome) lines.push(`  unpacked: ${u.reason}${u.outcome.reused ? ' (snapshot reused)' : ''}`, `  snapshot: ${u.outcome.snapshot}`);
