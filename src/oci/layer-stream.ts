@@ -1,9 +1,10 @@
-import { type Duplex, Readable, type TransformCallback } from 'node:stream';
+import type { Duplex, Readable, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, isFerryError } from '../errors.js';
-import { type Compression, createDecompressor, SNIFF_BYTES, sniffCompression } from './compression.js';
+import { type Compression, createDecompressor } from './compression.js';
 import type { Descriptor } from './descriptor.js';
 import { DigestingStream, VerifyingStream } from './digest.js';
+import { sniffStream } from './sniff-stream.js';
 import type { ContentSource } from './transport.js';
 
 /** What a reader of a layer does with its uncompressed tar, decided once its compression is known. */
@@ -33,8 +34,8 @@ export async function readLayer<T>(
   const running: Promise<unknown>[] = [pipeline(fetched, verifier)];
   const streams: Readable[] = [fetched, verifier];
   try {
-    const verified = await withHead(verifier, SNIFF_BYTES);
-    const compression = sniffCompression(verified.head);
+    const verified = await sniffStream(verifier);
+    const { compression } = verified;
     const decompressor = createDecompressor(compression, where);
     streams.push(verified.stream, decompressor);
     // The plan's stages are created before any of them runs, so one that cannot be made fails before anything is written.
@@ -73,26 +74,6 @@ class DigestCheck extends DigestingStream {
       );
     });
   }
-}
-
-/** Reads at least `bytes` bytes (fewer at the end of the stream), then returns them and a stream that replays everything. */
-async function withHead(stream: Readable, bytes: number): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterableIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let length = 0;
-  while (length < bytes) {
-    const next = await iterator.next();
-    if (next.done) break;
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* replay(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    // yield* forwards return(), so destroying the replay also destroys `stream`.
-    yield* iterator;
-  }
-  return { head, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
 /**

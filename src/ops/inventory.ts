@@ -1,7 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isDigest } from '../oci/digest.js';
-import type { Store } from '../store/index.js';
+import { blobFiles, type Store } from '../store/index.js';
 
 /**
  * Every blob the store holds, as sorted digests: the far side of an air gap writes this list and ships it back, so
@@ -10,22 +7,7 @@ import type { Store } from '../store/index.js';
  */
 export async function storeInventory(store: Store): Promise<string[]> {
   const digests: string[] = [];
-  for (const algorithm of await listDir(store.paths.blobs)) {
-    for (const hex of await listDir(join(store.paths.blobs, algorithm))) {
-      const digest = `${algorithm}:${hex}`;
-      if (isDigest(digest)) digests.push(digest);
-    }
-  }
+  for await (const { digest } of blobFiles(store.paths.blobs)) digests.push(digest);
   // The default sort compares UTF-16 code units: the same order on every machine, whatever the locale.
   return digests.sort();
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw err;
-  }
 }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +7,7 @@ import { isFerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { DigestingStream, isDigest, parseDigest } from '../oci/digest.js';
 import { childrenOf, hasChildren } from '../graph/children.js';
+import { blobFiles, listDir } from './blob-files.js';
 import { BlobDirectory } from './blobs.js';
 import type { LayoutPaths } from './layout.js';
 import { withLock } from './lock.js';
@@ -55,27 +56,22 @@ export async function checkStore(paths: LayoutPaths): Promise<FsckResult> {
   return withLock(paths.lock, async () => {
     const result: FsckResult = { checkedBlobs: 0, checkedRecords: 0, absent: [], removedBlobs: [], removedTemp: [], problems: [] };
     result.removedTemp.push(...(await sweepDeadLeftovers(paths)));
-    await rehashBlobs(paths, blobs, result);
+    await rehashBlobs(paths, result);
     await walkRecords(paths, blobs, result);
     return result;
   });
 }
 
-async function rehashBlobs(paths: LayoutPaths, blobs: BlobDirectory, result: FsckResult): Promise<void> {
-  for (const algorithm of await listDir(paths.blobs)) {
-    for (const hex of await listDir(join(paths.blobs, algorithm))) {
-      const digest = `${algorithm}:${hex}`;
-      const path = join(paths.blobs, algorithm, hex);
-      // Files that are not blobs are not ferry's to judge.
-      if (!isDigest(digest) || !(await lstat(path)).isFile()) continue;
-      result.checkedBlobs += 1;
-      const digesting = new DigestingStream(parseDigest(digest).algorithm);
-      await pipeline(createReadStream(path, { highWaterMark: 256 * 1024 }), digesting, new Writable({ write: (_c, _e, done) => done() }));
-      const actual = digesting.digest.digest;
-      if (actual === digest) continue;
-      await rm(path, { force: true });
-      result.removedBlobs.push(digest);
-    }
+async function rehashBlobs(paths: LayoutPaths, result: FsckResult): Promise<void> {
+  for await (const { digest, path } of blobFiles(paths.blobs)) {
+    if (!(await lstat(path)).isFile()) continue;
+    result.checkedBlobs += 1;
+    const digesting = new DigestingStream(parseDigest(digest).algorithm);
+    await pipeline(createReadStream(path, { highWaterMark: 256 * 1024 }), digesting, new Writable({ write: (_c, _e, done) => done() }));
+    const actual = digesting.digest.digest;
+    if (actual === digest) continue;
+    await rm(path, { force: true });
+    result.removedBlobs.push(digest);
   }
 }
 
@@ -161,15 +157,5 @@ function isRunning(pid: number): boolean {
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-/** Names in `dir`, sorted; none when it does not exist. */
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
   }
 }

@@ -1,10 +1,10 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
-import { isDigest } from '../oci/digest.js';
 import { parseDocument } from '../oci/document.js';
 import { isIndex, isManifest, isSchema1 } from '../oci/mediatypes.js';
 import { IndexSchema, ManifestSchema, Schema1ManifestSchema } from '../oci/schemas.js';
+import { blobFiles, listDir } from './blob-files.js';
 import type { BlobDirectory } from './blobs.js';
 import type { LayoutPaths } from './layout.js';
 import { isLocked } from './lock.js';
@@ -33,19 +33,14 @@ export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): 
   const marked = await markReachable((await readIndexFile(paths.index)).manifests, blobs);
   const result: GcResult = { removedBlobs: [], bytesFreed: 0, removedTemp: [] };
 
-  for (const algorithm of await listDir(paths.blobs)) {
-    for (const hex of await listDir(join(paths.blobs, algorithm))) {
-      const digest = `${algorithm}:${hex}`;
-      // Files that are not blobs are not ferry's to judge.
-      if (!isDigest(digest) || marked.has(digest)) continue;
-      const path = join(paths.blobs, algorithm, hex);
-      const info = await stat(path).catch(() => undefined);
-      if (!info?.isFile()) continue;
-      const size = info.size;
-      await rm(path, { force: true });
-      result.removedBlobs.push({ digest, size });
-      result.bytesFreed += size;
-    }
+  for await (const { digest, path } of blobFiles(paths.blobs)) {
+    if (marked.has(digest)) continue;
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    const size = info.size;
+    await rm(path, { force: true });
+    result.removedBlobs.push({ digest, size });
+    result.bytesFreed += size;
   }
 
   result.removedTemp.push(...(await sweepIngest(paths.ingest)));
@@ -109,13 +104,4 @@ async function sweepAbandoned(dir: string, select: (name: string) => boolean): P
     removed.push(path);
   }
   return removed;
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
 }

@@ -9,7 +9,8 @@ import { Store } from '../../src/store/index.js';
 import { streamToBuffer } from '../helpers/tar.js';
 import { type BuiltImage, buildImage } from '../helpers/image-builder.js';
 import { hasTool, run } from '../interop/harness/tools.js';
-import { storeImage, tempDir, unpackedTree } from './helpers.js';
+import { storeImage, unpackedTree } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PLATFORMS = [
   { os: 'linux', architecture: 'amd64' },

@@ -1,5 +1,4 @@
-import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readDocument } from '../../src/graph/read-document.js';
@@ -10,12 +9,7 @@ import type { ContentSource } from '../../src/oci/transport.js';
 import { Store } from '../../src/store/index.js';
 import { unpackImage } from '../../src/unpack/index.js';
 import type { BuiltImage } from '../helpers/image-builder.js';
-
-/** A temp directory removed by the returned cleanup. */
-export async function tempDir(prefix: string): Promise<{ dir: string; cleanup(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Copies every blob of a built image into `store` and names its index. */
 export async function storeImage(store: Store, image: BuiltImage, name: string): Promise<void> {

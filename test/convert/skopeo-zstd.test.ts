@@ -11,7 +11,8 @@ import type { ContentSource } from '../../src/oci/transport.js';
 import { Store } from '../../src/store/index.js';
 import { buildImage, type BuiltImage } from '../helpers/image-builder.js';
 import { hasTool } from '../interop/harness/tools.js';
-import { storeImage, tempDir } from './helpers.js';
+import { storeImage } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** An extracted OCI layout as a content source. */
 function layoutSource(dir: string): ContentSource {

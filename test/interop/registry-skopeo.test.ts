@@ -11,9 +11,10 @@ import { digestOf } from '../../src/oci/digest.js';
 import { pullImage } from '../../src/ops/pull.js';
 import { pushImage } from '../../src/ops/push.js';
 import { Store } from '../../src/store/index.js';
-import { buildImage, SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
-import { hasRegistry, startRegistry, type RunningRegistry } from '../registry/registry-server.js';
-import { storeHas, storeImage, tempDir } from '../registry/fixtures.js';
+import { SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
+import { hasRegistry, type RunningRegistry } from '../registry/registry-server.js';
+import { startRegistryWithImage, stopRegistryWithImage, storeHas } from '../registry/fixtures.js';
+import type { TempDir } from '../helpers/temp-dir.js';
 import { hasTool } from './harness/tools.js';
 
 const run = promisify(execFile);
@@ -22,21 +23,14 @@ if (!ready) console.warn('registry-skopeo: needs docker-registry and skopeo (apt
 
 describe.skipIf(!ready)('ferry and skopeo through docker-registry', () => {
   let registry: RunningRegistry;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let tmp: TempDir;
   let store: Store;
   let image: BuiltImage;
 
   beforeAll(async () => {
-    registry = await startRegistry();
-    tmp = await tempDir('ferry-registry-skopeo-');
-    store = await Store.open(join(tmp.dir, 'store'));
-    image = await buildImage({ platforms: SEVEN_PLATFORMS, seed: 'skopeo' });
-    await storeImage(store, image.content, 'docker.io/library/seven:1', image.index.desc);
+    ({ registry, tmp, store, image } = await startRegistryWithImage('ferry-registry-skopeo-', { platforms: SEVEN_PLATFORMS, seed: 'skopeo' }, 'docker.io/library/seven:1'));
   });
-  afterAll(async () => {
-    await registry?.stop();
-    await tmp?.cleanup();
-  });
+  afterAll(() => stopRegistryWithImage({ registry, tmp }));
 
   it('skopeo reads the index and every manifest ferry pushed, byte for byte', async () => {
     const ref = `${registry.host}/ferry/seven:1`;

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { buildImage, type BuiltImage } from '../helpers/image-builder.js';
-import { tempRoot } from '../store/fixtures/images.js';
+import { tempDir, type TempDir } from '../helpers/temp-dir.js';
 
 const run = promisify(execFile);
 
@@ -29,13 +29,13 @@ const MULTI = 'docker.io/library/alpine:3.19';
 const SINGLE = 'example.com:5000/team/app:v1';
 
 describe('the store read by skopeo and umoci', () => {
-  let tmp: Awaited<ReturnType<typeof tempRoot>>;
+  let tmp: TempDir;
   let root: string;
   let multi: BuiltImage;
   let single: BuiltImage;
 
   beforeAll(async () => {
-    tmp = await tempRoot();
+    tmp = await tempDir('ferry-store-');
     root = join(tmp.dir, 'store');
     const store = await Store.open(root);
     multi = await buildImage({ seed: 'multi' });

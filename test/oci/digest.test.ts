@@ -4,19 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../src/errors.js';
 import { DigestingStream, digestOf, isDigest, parseDigest, shortDigest, VerifyingStream, verifyBytes } from '../../src/oci/digest.js';
+import { caught } from '../helpers/thrown.js';
 
 const HEX64 = 'a'.repeat(64);
 const HEX128 = 'b'.repeat(128);
-
-function caught(fn: () => unknown): FerryError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FerryError) return err;
-    throw err;
-  }
-  throw new Error('expected a FerryError, nothing was thrown');
-}
 
 /** Collects what a stream passes on, so tests can check that verified content arrives unchanged. */
 function collector(into: Buffer[]): Writable {

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FerryError } from '../../src/errors.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { MAX_DOCUMENT_BYTES, parseDocument, serializeDocument } from '../../src/oci/document.js';
 import { IndexSchema } from '../../src/oci/schemas.js';
-
-function caught(fn: () => unknown): FerryError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FerryError) return err;
-    throw err;
-  }
-  throw new Error('expected a FerryError, nothing was thrown');
-}
+import { caught } from '../helpers/thrown.js';
 
 /** A valid index padded with an annotation to exactly `size` bytes. */
 function paddedIndex(size: number): Buffer {

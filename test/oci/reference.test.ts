@@ -13,6 +13,7 @@ import {
   withTag,
   type Reference,
 } from '../../src/oci/reference.js';
+import { thrown } from '../helpers/thrown.js';
 
 const SHA256 = `sha256:${'f'.repeat(64)}`;
 const SHA512 = `sha512:${'f'.repeat(128)}`;
@@ -164,12 +165,7 @@ describe('parseReference rejects what docker rejects', () => {
   ];
 
   it.each(cases)('%s', (input, reason) => {
-    let caught: unknown;
-    try {
-      parseReference(input);
-    } catch (err) {
-      caught = err;
-    }
+    const caught = thrown(() => parseReference(input));
     expect(caught).toBeInstanceOf(FerryError);
     const err = caught as FerryError;
     expect(err.code).toBe('ERR_INVALID_REFERENCE');

@@ -4,6 +4,7 @@ import type { PlatformImage } from '../../src/graph/resolve.js';
 import type { Platform } from '../../src/oci/descriptor.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { mergedIndex, mergeMembers, type MergeMember } from '../../src/ops/merge-plan.js';
+import { thrown } from '../helpers/thrown.js';
 
 function member(input: string, digestChar: string, platform?: Platform): MergeMember {
   const desc = { mediaType: MediaType.ociManifest, digest: `sha256:${digestChar.repeat(64)}`, size: 10, ...(platform ? { platform } : {}) };
@@ -27,12 +28,7 @@ describe('mergeMembers', () => {
   });
 
   it('fails on two manifests for one platform (arm64/v8 is arm64), naming both inputs', () => {
-    let caught: unknown;
-    try {
-      mergeMembers('app', [member('one.tar', 'a', arm64v8), member('two.tar', 'b', arm64)]);
-    } catch (err) {
-      caught = err;
-    }
+    const caught = thrown(() => mergeMembers('app', [member('one.tar', 'a', arm64v8), member('two.tar', 'b', arm64)]));
     expect(isFerryError(caught, 'ERR_CONFLICT')).toBe(true);
     expect((caught as Error).message).toMatch(/one\.tar and two\.tar both hold linux\/arm64/);
   });

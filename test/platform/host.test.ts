@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src/errors.js';
 import { armVariantFromCpuinfo, armVariantFromMachine, hostPlatform, nativePlatform, platformFromNode } from '../../src/platform/host.js';
+import { thrown } from '../helpers/thrown.js';
 
 afterEach(() => {
   delete process.env.FERRY_PLATFORM;
@@ -108,12 +109,7 @@ describe('hostPlatform', () => {
 
   it('a bad FERRY_PLATFORM is an ERR_INVALID_PLATFORM naming the variable', () => {
     process.env.FERRY_PLATFORM = 'linux/arm/v7/extra';
-    let caught: unknown;
-    try {
-      hostPlatform();
-    } catch (err) {
-      caught = err;
-    }
+    const caught = thrown(() => hostPlatform());
     expect(caught).toBeInstanceOf(FerryError);
     expect((caught as FerryError).code).toBe('ERR_INVALID_PLATFORM');
     expect((caught as FerryError).message).toContain('FERRY_PLATFORM="linux/arm/v7/extra"');

@@ -3,6 +3,7 @@ import { FerryError } from '../../src/errors.js';
 import type { Platform } from '../../src/oci/descriptor.js';
 import { exactMatcher } from '../../src/platform/match.js';
 import { formatPlatform, parsePlatform, parsePlatforms } from '../../src/platform/parse.js';
+import { thrown } from '../helpers/thrown.js';
 
 // containerd/platforms TestParseSelector, with the host pinned to linux/amd64 (defaultOS/defaultArch).
 beforeEach(() => {
@@ -148,12 +149,7 @@ describe('invalid specifiers', () => {
     ['windows(10.0%zz)/amd64', 'non-hex escape'],
     ['linux(a(b))/amd64', 'nested parentheses'],
   ])('%j (%s) → ERR_INVALID_PLATFORM', (spec) => {
-    let caught: unknown;
-    try {
-      parsePlatform(spec);
-    } catch (err) {
-      caught = err;
-    }
+    const caught = thrown(() => parsePlatform(spec));
     expect(caught).toBeInstanceOf(FerryError);
     const err = caught as FerryError;
     expect(err.code).toBe('ERR_INVALID_PLATFORM');

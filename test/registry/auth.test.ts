@@ -5,7 +5,7 @@ import { parseLocation } from '../../src/ops/image-location.js';
 import { parseChallenge } from '../../src/registry/auth.js';
 import { dockerConfigCredentials, parseCreds } from '../../src/registry/credentials.js';
 import { isLoopbackHost, RegistryHttp } from '../../src/registry/http.js';
-import { tempDir } from './fixtures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 describe('parseChallenge', () => {
   it.each([

@@ -8,7 +8,8 @@ import { pullImage } from '../../src/ops/pull.js';
 import { Store } from '../../src/store/index.js';
 import { buildImage, FOUR_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
 import { startFaultServer, type FaultServer, type Faults } from './fault-server.js';
-import { storeHas, tempDir } from './fixtures.js';
+import { storeHas } from './fixtures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const FAST = { retries: 3, backoffMs: 5, maxDelayMs: 200 };
 

@@ -14,8 +14,9 @@ import { parseReference } from '../../src/oci/reference.js';
 import { Store } from '../../src/store/index.js';
 import { buildImage, SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
 import { MemoryContent } from '../helpers/memory-content.js';
-import { hasRegistry, startRegistry, type RunningRegistry } from './registry-server.js';
-import { storeHas, storeImage, tempDir } from './fixtures.js';
+import { hasRegistry, type RunningRegistry } from './registry-server.js';
+import { startRegistryWithImage, stopRegistryWithImage, storeHas, storeImage } from './fixtures.js';
+import type { TempDir } from '../helpers/temp-dir.js';
 
 if (!hasRegistry) console.warn('registry tests: /usr/bin/docker-registry is missing (apt-get install docker-registry); skipping');
 
@@ -32,21 +33,14 @@ function leafBlobs(image: BuiltImage): number {
 
 describe.skipIf(!hasRegistry)('push and pull with docker-registry', () => {
   let registry: RunningRegistry;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let tmp: TempDir;
   let store: Store;
   let image: BuiltImage;
 
   beforeAll(async () => {
-    registry = await startRegistry();
-    tmp = await tempDir('ferry-registry-test-');
-    store = await Store.open(join(tmp.dir, 'store'));
-    image = await buildImage({ platforms: SEVEN_PLATFORMS, attestations: true, seed: 'registry' });
-    await storeImage(store, image.content, SEVEN, image.index.desc);
+    ({ registry, tmp, store, image } = await startRegistryWithImage('ferry-registry-test-', { platforms: SEVEN_PLATFORMS, attestations: true, seed: 'registry' }, SEVEN));
   });
-  afterAll(async () => {
-    await registry?.stop();
-    await tmp?.cleanup();
-  });
+  afterAll(() => stopRegistryWithImage({ registry, tmp }));
 
   const manifestOf = async (ref: string) => {
     const repo = await openRepository(parseReference(ref));

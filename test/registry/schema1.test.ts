@@ -23,7 +23,7 @@ import { buildImage, type BuiltManifest } from '../helpers/image-builder.js';
 import { MemoryContent } from '../helpers/memory-content.js';
 import { schema1Payload, signSchema1 } from '../helpers/schema1.js';
 import { startFaultServer, type FaultServer } from './fault-server.js';
-import { tempDir } from './fixtures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { hasRegistry, startRegistry } from './registry-server.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestSchema } from '../../src/oci/schemas.js';
 import { parseDocument } from '../../src/oci/document.js';
 import { Store } from '../../src/store/store.js';
-import { blobDigests, tempRoot } from './fixtures/images.js';
+import { blobDigests } from './fixtures/images.js';
+import { tempDir, type TempDir } from '../helpers/temp-dir.js';
 import { compileStore } from './fixtures/compile-store.js';
 
 const WRITERS = 4;
@@ -14,10 +15,10 @@ const IMAGES_EACH = 50;
 
 describe('store shared by concurrent processes', () => {
   let build: Awaited<ReturnType<typeof compileStore>>;
-  let tmp: Awaited<ReturnType<typeof tempRoot>>;
+  let tmp: TempDir;
   beforeAll(async () => {
     build = await compileStore();
-    tmp = await tempRoot();
+    tmp = await tempDir('ferry-store-');
   });
   afterAll(async () => {
     await build?.cleanup();

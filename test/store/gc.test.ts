@@ -1,21 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MediaType } from '../../src/oci/mediatypes.js';
-import { Store } from '../../src/store/store.js';
-import { blob, blobDigests, image, index, referrer, tempRoot, writeAll, type TestBlob } from './fixtures/images.js';
+import { blob, blobDigests, image, index, referrer, writeAll, type TestBlob } from './fixtures/images.js';
+import { useTempStore } from '../helpers/temp-dir.js';
 
 const digests = (blobs: TestBlob[]) => [...new Set(blobs.map((b) => b.desc.digest))].sort();
 
 describe('store gc', () => {
-  let tmp: Awaited<ReturnType<typeof tempRoot>>;
-  let store: Store;
-  beforeEach(async () => {
-    tmp = await tempRoot();
-    store = await Store.open(tmp.dir);
-  });
-  afterEach(() => tmp.cleanup());
+  const tmp = useTempStore();
 
   it('removes exactly the blobs no record reaches', async () => {
     const shared = blob('shared base layer');
@@ -30,31 +24,31 @@ describe('store gc', () => {
 
     const live = [...amd64.blobs, ...arm64.blobs, multi, ...single.blobs, ...keptReferrer.blobs];
     const dead = [...orphanImage.blobs, ...strayReferrer.blobs.slice(1), loose]; // the empty config is shared with keptReferrer
-    await writeAll(store, [...live, ...dead]);
-    await store.putImages([
+    await writeAll(tmp.store, [...live, ...dead]);
+    await tmp.store.putImages([
       { name: 'example.com/multi:1', target: multi.desc },
       { name: 'example.com/single:1', target: single.manifest.desc },
       { name: 'example.com/multi:sig', target: keptReferrer.manifest.desc },
     ]);
 
-    const result = await store.gc();
+    const result = await tmp.store.gc();
     expect(result.removedBlobs.map((b) => b.digest).sort()).toEqual(digests(dead));
     expect(result.bytesFreed).toBe(dead.reduce((sum, b) => sum + b.bytes.length, 0));
     expect(await blobDigests(tmp.dir)).toEqual(digests(live));
-    expect((await store.gc()).removedBlobs).toEqual([]);
+    expect((await tmp.store.gc()).removedBlobs).toEqual([]);
   });
 
   it('after a record is removed, collects only what no other record shares', async () => {
     const shared = blob('base');
     const a = image('a', [shared, blob('a only')]);
     const b = image('b', [shared]);
-    await writeAll(store, [...a.blobs, ...b.blobs]);
-    await store.putImages([
+    await writeAll(tmp.store, [...a.blobs, ...b.blobs]);
+    await tmp.store.putImages([
       { name: 'a:1', target: a.manifest.desc },
       { name: 'b:1', target: b.manifest.desc },
     ]);
-    await store.removeImages(['a:1']);
-    const result = await store.gc();
+    await tmp.store.removeImages(['a:1']);
+    const result = await tmp.store.gc();
     expect(result.removedBlobs.map((r) => r.digest).sort()).toEqual(digests([a.config, a.layers[1]!, a.manifest]));
     expect(await blobDigests(tmp.dir)).toEqual(digests(b.blobs));
   });
@@ -62,11 +56,11 @@ describe('store gc', () => {
   it('tolerates partial images and keeps entries other tools wrote without a name', async () => {
     const partial = image('partial', [blob('present'), blob('absent')]);
     const unnamed = image('unnamed');
-    await writeAll(store, [partial.config, partial.layers[0]!, partial.manifest, ...unnamed.blobs]);
-    await store.putImages([{ name: 'partial:1', target: partial.manifest.desc }]);
+    await writeAll(tmp.store, [partial.config, partial.layers[0]!, partial.manifest, ...unnamed.blobs]);
+    await tmp.store.putImages([{ name: 'partial:1', target: partial.manifest.desc }]);
     const entries = JSON.parse(JSON.stringify([{ ...unnamed.manifest.desc }]));
-    await store.updateIndex(async (current) => [...current, ...entries]);
-    expect((await store.gc()).removedBlobs).toEqual([]);
+    await tmp.store.updateIndex(async (current) => [...current, ...entries]);
+    expect((await tmp.store.gc()).removedBlobs).toEqual([]);
   });
 
   it('keeps layers of a schema 1 manifest', async () => {
@@ -75,23 +69,23 @@ describe('store gc', () => {
       JSON.stringify({ schemaVersion: 1, name: 'x', tag: '1', fsLayers: [{ blobSum: layer.desc.digest }], history: [{ v1Compatibility: '{}' }] }),
       MediaType.dockerSchema1,
     );
-    await writeAll(store, [layer, manifest]);
-    await store.putImages([{ name: 'old:1', target: manifest.desc }]);
-    expect((await store.gc()).removedBlobs).toEqual([]);
+    await writeAll(tmp.store, [layer, manifest]);
+    await tmp.store.putImages([{ name: 'old:1', target: manifest.desc }]);
+    expect((await tmp.store.gc()).removedBlobs).toEqual([]);
   });
 
   it('stops without deleting anything when a reachable manifest is corrupt', async () => {
     const img = image('corrupt');
-    await writeAll(store, img.blobs);
-    await store.putImages([{ name: 'c:1', target: img.manifest.desc }]);
-    await writeFile(store.blobPath(img.manifest.desc.digest), Buffer.alloc(img.manifest.bytes.length, 32));
-    await expect(store.gc()).rejects.toMatchObject({ code: 'ERR_DIGEST_MISMATCH' });
+    await writeAll(tmp.store, img.blobs);
+    await tmp.store.putImages([{ name: 'c:1', target: img.manifest.desc }]);
+    await writeFile(tmp.store.blobPath(img.manifest.desc.digest), Buffer.alloc(img.manifest.bytes.length, 32));
+    await expect(tmp.store.gc()).rejects.toMatchObject({ code: 'ERR_DIGEST_MISMATCH' });
     expect(await blobDigests(tmp.dir)).toEqual(digests(img.blobs));
   });
 
   it('removes abandoned staging areas and old temp files, and leaves live ones alone', async () => {
     const ingest = join(tmp.dir, 'ingest');
-    const live = await store.stage();
+    const live = await tmp.store.stage();
     await writeAll(live, [blob('in flight')]);
     const dead = join(ingest, 'stage-1-deadbeef');
     await mkdir(join(dead, 'blobs', 'sha256'), { recursive: true });
@@ -104,7 +98,7 @@ describe('store gc', () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     await utimes(oldTemp, twoHoursAgo, twoHoursAgo);
 
-    const result = await store.gc();
+    const result = await tmp.store.gc();
     expect(result.removedTemp.sort()).toEqual([dead, join(ingest, 'stage-2-cafe.lock'), oldTemp].sort());
     expect((await readdir(ingest)).sort()).toEqual(['blob-1-fresh', `${live.dir.slice(ingest.length + 1)}`, `${live.dir.slice(ingest.length + 1)}.lock`].sort());
     await live.commit({ keep: [], records: [] });

@@ -5,12 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFerryError } from '../../src/errors.js';
 import { openLayout } from '../../src/store/layout.js';
 import { Store } from '../../src/store/store.js';
-import { tempRoot } from './fixtures/images.js';
+import { tempDir, type TempDir } from '../helpers/temp-dir.js';
 
 describe('store layout', () => {
-  let tmp: Awaited<ReturnType<typeof tempRoot>>;
+  let tmp: TempDir;
   beforeEach(async () => {
-    tmp = await tempRoot();
+    tmp = await tempDir('ferry-store-');
   });
   afterEach(() => tmp.cleanup());
 

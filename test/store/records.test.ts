@@ -1,27 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Descriptor } from '../../src/oci/descriptor.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
-import { Store } from '../../src/store/store.js';
-import { tempRoot } from './fixtures/images.js';
+import { useTempStore } from '../helpers/temp-dir.js';
 
 const target = (n: number): Descriptor => ({ mediaType: MediaType.ociIndex, digest: `sha256:${n.toString(16).padStart(64, '0')}`, size: 100 + n });
 
 describe('image records', () => {
-  let tmp: Awaited<ReturnType<typeof tempRoot>>;
-  let store: Store;
-  beforeEach(async () => {
-    tmp = await tempRoot();
-    store = await Store.open(tmp.dir);
-  });
-  afterEach(() => tmp.cleanup());
+  const tmp = useTempStore();
 
   const readIndex = async () => JSON.parse(await readFile(join(tmp.dir, 'index.json'), 'utf8'));
-  const names = async () => (await store.listImages()).map((r) => r.name);
+  const names = async () => (await tmp.store.listImages()).map((r) => r.name);
 
   it('stores a record as an annotated index.json entry skopeo and containerd can look up', async () => {
-    await store.putImages([{ name: 'docker.io/library/alpine:3.19', target: target(1), annotations: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' } }]);
+    await tmp.store.putImages([{ name: 'docker.io/library/alpine:3.19', target: target(1), annotations: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' } }]);
     const raw = await readFile(join(tmp.dir, 'index.json'), 'utf8');
     expect(JSON.parse(raw)).toEqual({
       schemaVersion: 2,
@@ -39,24 +32,24 @@ describe('image records', () => {
     });
     // Fixed key order: the same records give the same bytes.
     expect(raw.indexOf('"mediaType":"application/vnd.oci.image.index.v1+json","digest"')).toBeGreaterThan(0);
-    expect(await store.getImage('docker.io/library/alpine:3.19')).toEqual({
+    expect(await tmp.store.getImage('docker.io/library/alpine:3.19')).toEqual({
       name: 'docker.io/library/alpine:3.19',
       target: target(1),
       annotations: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' },
     });
-    expect(await store.getImage('docker.io/library/alpine:3.20')).toBeUndefined();
+    expect(await tmp.store.getImage('docker.io/library/alpine:3.20')).toBeUndefined();
   });
 
   it('replaces a record of the same name in place and appends new names', async () => {
-    await store.putImages([
+    await tmp.store.putImages([
       { name: 'a:1', target: target(1) },
       { name: 'b:1', target: target(2) },
     ]);
-    await store.putImages([
+    await tmp.store.putImages([
       { name: 'c:1', target: target(3) },
       { name: 'a:1', target: target(4) },
     ]);
-    expect(await store.listImages()).toEqual([
+    expect(await tmp.store.listImages()).toEqual([
       { name: 'a:1', target: target(4) },
       { name: 'b:1', target: target(2) },
       { name: 'c:1', target: target(3) },
@@ -64,23 +57,23 @@ describe('image records', () => {
   });
 
   it('removes records by name and reports which were there', async () => {
-    await store.putImages([1, 2, 3].map((n) => ({ name: `r:${n}`, target: target(n) })));
-    expect(await store.removeImages(['r:2', 'r:9'])).toEqual(['r:2']);
+    await tmp.store.putImages([1, 2, 3].map((n) => ({ name: `r:${n}`, target: target(n) })));
+    expect(await tmp.store.removeImages(['r:2', 'r:9'])).toEqual(['r:2']);
     expect(await names()).toEqual(['r:1', 'r:3']);
   });
 
   it('tags an image with another name', async () => {
-    await store.putImages([{ name: 'src:1', target: target(1) }]);
-    expect(await store.tagImage('src:1', 'dst:2')).toEqual({ name: 'dst:2', target: target(1) });
-    expect(await store.listImages()).toEqual([
+    await tmp.store.putImages([{ name: 'src:1', target: target(1) }]);
+    expect(await tmp.store.tagImage('src:1', 'dst:2')).toEqual({ name: 'dst:2', target: target(1) });
+    expect(await tmp.store.listImages()).toEqual([
       { name: 'src:1', target: target(1) },
       { name: 'dst:2', target: target(1) },
     ]);
-    await expect(store.tagImage('missing:1', 'x:1')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(tmp.store.tagImage('missing:1', 'x:1')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
   });
 
   it.each(['', 'has space:1', 'new\nline'])('refuses the image name %j', async (name) => {
-    await expect(store.putImages([{ name, target: target(1) }])).rejects.toMatchObject({ code: 'ERR_INVALID_REFERENCE' });
+    await expect(tmp.store.putImages([{ name, target: target(1) }])).rejects.toMatchObject({ code: 'ERR_INVALID_REFERENCE' });
     expect((await readIndex()).manifests).toEqual([]);
   });
 
@@ -90,8 +83,8 @@ describe('image records', () => {
       { ...target(2), platform: { architecture: 'arm64', os: 'linux' } },
     ];
     await writeFile(join(tmp.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: foreign, annotations: { keep: 'me' } }));
-    expect(await store.listImages()).toEqual([{ name: 'latest', target: target(1) }]);
-    await store.putImages([{ name: 'x:1', target: target(3) }]);
+    expect(await tmp.store.listImages()).toEqual([{ name: 'latest', target: target(1) }]);
+    await tmp.store.putImages([{ name: 'x:1', target: target(3) }]);
     const index = await readIndex();
     expect(index.manifests.slice(0, 2)).toEqual([foreign[0], foreign[1]]);
     expect(index.annotations).toEqual({ keep: 'me' });
@@ -99,7 +92,7 @@ describe('image records', () => {
   });
 
   it('loses no record when many updates run at once in one process', async () => {
-    await Promise.all(Array.from({ length: 30 }, (_, n) => store.putImages([{ name: `p:${n}`, target: target(n) }])));
+    await Promise.all(Array.from({ length: 30 }, (_, n) => tmp.store.putImages([{ name: `p:${n}`, target: target(n) }])));
     expect((await names()).sort()).toEqual(Array.from({ length: 30 }, (_, n) => `p:${n}`).sort());
   });
 });

@@ -2,18 +2,12 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/store.js';
-import { blob, blobDigests, image, streamOf, tempRoot, writeAll } from './fixtures/images.js';
+import { describe, expect, it } from 'vitest';
+import { blob, blobDigests, image, streamOf, writeAll } from './fixtures/images.js';
+import { useTempStore } from '../helpers/temp-dir.js';
 
 describe('staged import', () => {
-  let tmp: Awaited<ReturnType<typeof tempRoot>>;
-  let store: Store;
-  beforeEach(async () => {
-    tmp = await tempRoot();
-    store = await Store.open(tmp.dir);
-  });
-  afterEach(() => tmp.cleanup());
+  const tmp = useTempStore();
 
   const snapshot = async () => ({
     index: await readFile(join(tmp.dir, 'index.json'), 'utf8'),
@@ -24,28 +18,28 @@ describe('staged import', () => {
   it('shows nothing in the store until commit, then the kept blobs and the records', async () => {
     const img = image('staged');
     const junk = blob('not kept');
-    const staging = await store.stage();
+    const staging = await tmp.store.stage();
     await writeAll(staging, [...img.blobs, junk]);
     const unknown = await staging.writeUnknown(streamOf(Buffer.from('hashed on the way in')));
     expect(await blobDigests(tmp.dir)).toEqual([]);
-    expect(await store.listImages()).toEqual([]);
+    expect(await tmp.store.listImages()).toEqual([]);
     expect(await staging.has(img.manifest.desc)).toBe(true);
     expect((await staging.readDocument(img.manifest.desc)).equals(img.manifest.bytes)).toBe(true);
 
     await staging.commit({ keep: [...img.blobs.map((b) => b.desc.digest), unknown.digest], records: [{ name: 'example.com/staged:1', target: img.manifest.desc }] });
     expect(await blobDigests(tmp.dir)).toEqual([...img.blobs.map((b) => b.desc.digest), unknown.digest].sort());
-    expect(await store.getImage('example.com/staged:1')).toEqual({ name: 'example.com/staged:1', target: img.manifest.desc });
+    expect(await tmp.store.getImage('example.com/staged:1')).toEqual({ name: 'example.com/staged:1', target: img.manifest.desc });
     expect(await readdir(join(tmp.dir, 'ingest'))).toEqual([]);
     await expect(staging.has(img.manifest.desc)).rejects.toMatchObject({ code: 'ERR_STORE' });
   });
 
   it('abort leaves the store exactly as it was', async () => {
     const before = image('before');
-    await writeAll(store, before.blobs);
-    await store.putImages([{ name: 'before:1', target: before.manifest.desc }]);
+    await writeAll(tmp.store, before.blobs);
+    await tmp.store.putImages([{ name: 'before:1', target: before.manifest.desc }]);
     const was = await snapshot();
 
-    const staging = await store.stage();
+    const staging = await tmp.store.stage();
     await writeAll(staging, image('aborted').blobs);
     expect(existsSync(staging.dir)).toBe(true);
     await staging.abort();
@@ -56,10 +50,10 @@ describe('staged import', () => {
   it('sees blobs already in the store, so a delta import only stages what is new', async () => {
     const shared = blob('base layer');
     const old = image('old', [shared]);
-    await writeAll(store, old.blobs);
+    await writeAll(tmp.store, old.blobs);
     const next = image('next', [shared, blob('new layer')]);
 
-    const staging = await store.stage();
+    const staging = await tmp.store.stage();
     expect(await staging.has(shared.desc)).toBe(true);
     expect(await text(await staging.fetch(shared.desc))).toBe('base layer');
     expect(await staging.stat(shared.desc.digest)).toEqual({ size: shared.bytes.length });
@@ -73,7 +67,7 @@ describe('staged import', () => {
   it('refuses to commit an image whose kept blob is nowhere, changing nothing', async () => {
     const img = image('partial');
     const was = await snapshot();
-    const staging = await store.stage();
+    const staging = await tmp.store.stage();
     await writeAll(staging, [img.config, img.manifest]);
     const err = await staging
       .commit({ keep: img.blobs.map((b) => b.desc.digest), records: [{ name: 'partial:1', target: img.manifest.desc }] })
@@ -84,16 +78,16 @@ describe('staged import', () => {
 
   it('refuses a record whose target is neither kept nor stored', async () => {
     const img = image('unkept');
-    const staging = await store.stage();
+    const staging = await tmp.store.stage();
     await writeAll(staging, img.blobs);
     await expect(staging.commit({ keep: [], records: [{ name: 'unkept:1', target: img.manifest.desc }] })).rejects.toMatchObject({
       code: 'ERR_BLOB_MISSING',
     });
-    expect(await store.listImages()).toEqual([]);
+    expect(await tmp.store.listImages()).toEqual([]);
   });
 
   it('verifies what is staged', async () => {
-    const staging = await store.stage();
+    const staging = await tmp.store.stage();
     const b = blob('real');
     await expect(staging.write({ ...b.desc, size: 99 }, streamOf(b.bytes))).rejects.toMatchObject({ code: 'ERR_SIZE_MISMATCH' });
     expect(await staging.has(b.desc)).toBe(false);

@@ -12,7 +12,7 @@ import { parseDigest } from '../../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
 import type { BlobSink } from '../../oci/transport.js';
 import { hardlinkTarget, MAX_LINK_HOPS, safeEntryName, symlinkTarget } from '../tar-safety.js';
-import { sniffArchiveCompression } from './peek.js';
+import { sniffStream } from '../../oci/sniff-stream.js';
 
 /** A regular file of the archive, now in the sink. */
 export interface ArchiveFile {
@@ -54,7 +54,7 @@ interface Entry {
 }
 
 export async function scanArchive(input: Readable, sink: BlobSink, where: string): Promise<ScannedArchive> {
-  const { compression, stream } = await sniffArchiveCompression(input);
+  const { compression, stream } = await sniffStream(input);
   const extract = tar.extract();
   const stages = compression === 'none' ? [stream, extract] : [stream, createDecompressor(compression, where), extract];
   const piped = pipeline(stages as unknown as [Readable, NodeJS.WritableStream]).then(

@@ -1,12 +1,13 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Compression, SNIFF_BYTES, sniffCompression } from '../../oci/compression.js';
+import { type Compression, SNIFF_BYTES, sniffCompression } from './compression.js';
 
 /**
- * Looks at the first bytes of an archive to tell a plain tar from a gzip- or zstd-compressed one, without
- * consuming them: returns a stream that still yields every byte (stdin cannot be reopened).
+ * Looks at the first bytes of a stream (an archive, a layer blob) to tell plain content from gzip- or
+ * zstd-compressed content, without consuming them: returns a stream that still yields every byte (stdin cannot
+ * be reopened).
  */
-export async function sniffArchiveCompression(input: Readable): Promise<{ compression: Compression; stream: Readable }> {
+export async function sniffStream(input: Readable): Promise<{ compression: Compression; stream: Readable }> {
   const { head, ended } = await peek(input, SNIFF_BYTES);
   // The peeked bytes, then the rest. (`unshift` loses data when the source has already ended; an async
   // generator here halves the throughput.) Errors travel both ways: pipeline destroys one with the other.
