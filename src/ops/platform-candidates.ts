@@ -26,11 +26,12 @@ export async function platformCandidates(store: () => Promise<Store>, against: s
     return all.flat();
   }
   const name = formatReference(parseReference(against));
-  const record = await (await store()).getImage(name);
+  const opened = await store();
+  const record = await opened.getImage(name);
   if (!record) {
     throw new FerryError('ERR_NOT_FOUND', `${against} is neither a file nor an image in the store`, { hint: "name an archive file or see 'ferry images ls'" });
   }
-  return candidatesOf(await store(), record.target);
+  return candidatesOf(opened, record.target);
 }
 
 async function candidatesOf(source: ContentSource, desc: Descriptor): Promise<Descriptor[]> {

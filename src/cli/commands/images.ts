@@ -67,7 +67,12 @@ const tag: CommandModule<GlobalOptions, TagArgs> = {
 export const imagesCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'images',
   describe: 'list, remove and tag images in the store',
-  builder: (y) => y.command([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[]).demandCommand(1, 'name a subcommand: ls, rm or tag'),
+  builder: (y) => y
+      .command([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[])
+      .demandCommand(1, 'name a subcommand: ls, rm or tag')
+      .example('$0 images ls --json', 'names, digests, platforms held and referrers')
+      .example('$0 images tag alpine:3.19 registry.local/alpine:3.19', 'another name for the same image')
+      .example('$0 images rm alpine:3.19', 'remove a name; run gc to free blobs'),
   handler: () => undefined,
 };
 

@@ -19,7 +19,7 @@ export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
       .positional('dir', { type: 'string', demandOption: true })
       .option('platform', { type: 'string', describe: 'platform to unpack; the best compatible match is taken (linux/arm/v8 → arm/v7)' })
       .option('strict-platform', { type: 'boolean', describe: 'demand an exact platform match' })
-      .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs', '') as unknown as Argv<UnpackArgs>,
+      .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs', 'the arm64 root filesystem') as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
     const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, {
       ...(argv.platform ? { platform: argv.platform } : {}),

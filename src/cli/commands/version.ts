@@ -9,6 +9,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 export const versionCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'version',
   describe: 'print ferry version, Node.js version, host platform and zstd backend',
+  builder: (y) => y.example('$0 version --json', 'for bug reports'),
   handler: (argv) => {
     const info = { version: pkg.version, node: process.versions.node, platform: formatPlatform(hostPlatform()), zstd: zstdBackend() };
     emit(argv, info, () => [`ferry ${info.version}`, `node ${info.node}`, `platform ${info.platform}`, `zstd ${info.zstd}`]);
