@@ -54,8 +54,19 @@ function decompressHead(head: Buffer, compression: Compression): Buffer {
   try {
     if (compression === 'gzip') return gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     if (compression === 'zstd') {
+      // zstd's RLE blocks turn 4 bytes into 128 KiB, so the whole head could inflate to gigabytes: stop at the
+      // first block that completes a tar header.
       const out: Uint8Array[] = [];
-      new Decompress((chunk) => out.push(chunk)).push(head);
+      let length = 0;
+      try {
+        new Decompress((chunk) => {
+          out.push(chunk);
+          length += chunk.length;
+          if (length >= TAR_BLOCK) throw ENOUGH;
+        }).push(head);
+      } catch (err) {
+        if (err !== ENOUGH) throw err;
+      }
       return Buffer.concat(out);
     }
   } catch {
@@ -63,6 +74,9 @@ function decompressHead(head: Buffer, compression: Compression): Buffer {
   }
   return head;
 }
+
+/** Thrown from the zstd output callback to end decompression once the head has enough bytes. */
+const ENOUGH = Symbol('enough');
 
 function isTarHeader(block: Buffer): boolean {
   return block.length >= TAR_BLOCK && block.subarray(USTAR_OFFSET, USTAR_OFFSET + USTAR_MAGIC.length).equals(USTAR_MAGIC);

@@ -120,8 +120,15 @@ function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested:
   if (requested.length > 0) {
     for (const p of requested) {
       const hit = resolved.selected.find((s) => s.platform && onlyStrict(p).match(s.platform));
-      if (!hit || !isComplete(hit)) {
-        const missing = hit ? ` (missing ${hit.missing.map((m) => m.digest).join(', ')})` : '';
+      // A platform the archive does not have at all is not found; one it holds only in part is incomplete.
+      if (!hit) {
+        throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: image ${label} has no ${formatPlatform(p)} manifest`, {
+          path: where,
+          hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+        });
+      }
+      if (!isComplete(hit)) {
+        const missing = ` (missing ${hit.missing.map((m) => m.digest).join(', ')})`;
         throw new FerryError('ERR_INCOMPLETE', `${where}: image ${label} has no complete content for ${formatPlatform(p)}${missing}`, {
           path: where,
           hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,

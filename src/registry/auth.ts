@@ -1,5 +1,6 @@
 import { FerryError } from '../errors.js';
 import type { Credentials } from './credentials.js';
+import { checkPlainHttp } from './http.js';
 
 /** One `WWW-Authenticate` challenge: its scheme (`bearer`, `basic`) and parameters (realm, service, scope). */
 export interface Challenge {
@@ -47,6 +48,8 @@ export class Authenticator {
     private readonly domain: string,
     private readonly credentials: Credentials | undefined,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** --insecure: a token realm may be plain HTTP on any host, not only on loopback. */
+    private readonly insecure = false,
   ) {}
 
   cached(scopes: string[]): string | undefined {
@@ -74,6 +77,8 @@ export class Authenticator {
     } catch {
       throw this.unauthorized(`its token realm ${JSON.stringify(challenge.params.realm)} is not a URL`);
     }
+    // The realm gets the Basic credentials: never in clear text to a remote host the user did not mark insecure.
+    checkPlainHttp(url, this.insecure, this.domain);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { Accept: 'application/json' };

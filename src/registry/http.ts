@@ -33,6 +33,18 @@ export interface RegistryRequest {
 
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
+/**
+ * Refuses a plain-HTTP URL to a host that is not loopback unless --insecure was given: the registry (an upload
+ * Location) or its token realm must not move credentials, tokens or blobs off TLS behind the user's back.
+ */
+export function checkPlainHttp(url: string | URL, insecure: boolean, domain: string): void {
+  const parsed = typeof url === 'string' ? new URL(url) : url;
+  if (insecure || parsed.protocol !== 'http:' || isLoopbackHost(parsed.host)) return;
+  throw new FerryError('ERR_REGISTRY', `${domain} sent ferry to ${parsed.origin}, which is plain HTTP`, {
+    hint: 'ferry talks plain HTTP only to localhost unless --insecure is given; pass it if you trust the network',
+  });
+}
+
 /** Hosts served over plain HTTP without being asked, as docker does for them. */
 export function isLoopbackHost(domain: string): boolean {
   const host = domain.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -50,15 +62,18 @@ export class RegistryHttp {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxDelayMs: number;
+  /** Whether plain HTTP to a non-loopback host is allowed (--insecure). */
+  private readonly insecure: boolean;
 
   constructor(
     readonly domain: string,
     opts: RegistryOptions = {},
   ) {
     const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
-    this.baseUrl = `${opts.insecure || isLoopbackHost(domain) ? 'http' : 'https'}://${host}`;
+    this.insecure = opts.insecure ?? false;
+    this.baseUrl = `${this.insecure || isLoopbackHost(domain) ? 'http' : 'https'}://${host}`;
     this.fetchImpl = opts.fetch ?? fetch;
-    this.auth = new Authenticator(domain, opts.credentials, this.fetchImpl);
+    this.auth = new Authenticator(domain, opts.credentials, this.fetchImpl, this.insecure);
     this.retries = opts.retries ?? 4;
     this.backoffMs = opts.backoffMs ?? 500;
     this.maxDelayMs = opts.maxDelayMs ?? 30_000;
@@ -69,6 +84,8 @@ export class RegistryHttp {
   }
 
   async request(req: RegistryRequest): Promise<Response> {
+    // An absolute URL (an upload Location) comes from the registry: it must not downgrade us to plain HTTP.
+    checkPlainHttp(this.url(req.url), this.insecure, this.domain);
     let authorization = this.auth.cached(req.scopes);
     let authenticated = false;
     for (let attempt = 0; ; attempt++) {

@@ -91,6 +91,22 @@ describe('ferry import platform selection', () => {
     expect(readdirSync(join(root, 'blobs', 'sha256'))).toEqual([]);
   });
 
+  it('fails with ERR_PLATFORM_NOT_FOUND, naming the choices, for a --platform the archive does not have', async () => {
+    const { path } = await sevenPlatformArchive();
+    const result = await runFerry(['--root', root, 'import', '--platform', 'linux/arm/v8', path], { env: AMD64_HOST });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^ferry: .*: image docker\.io\/library\/seven:1 has no linux\/arm\/v8 manifest; available: linux\/amd64, .*\(ERR_PLATFORM_NOT_FOUND\)\n$/);
+  });
+
+  it('--json names the unpacked manifest by digest, not the whole resolved image', async () => {
+    const { path, image } = await sevenPlatformArchive();
+    const json = await runFerryJson<{ images: { unpack: Record<string, unknown> }[] }>(['--root', root, 'import', '--all-platforms', path], { env: AMD64_HOST });
+    const unpack = json.images[0]!.unpack;
+    expect(unpack['image']).toBeUndefined();
+    expect(unpack['manifest']).toBe(image.manifests[0]!.desc.digest);
+    expect(Object.keys(unpack).sort()).toEqual(['available', 'manifest', 'outcome', 'reason', 'wanted']);
+  });
+
   it('by default imports what the host runs and fails, naming the choices, when the host has nothing', async () => {
     const image = await buildImage({ platforms: [{ os: 'linux', architecture: 's390x' }] });
     const path = await archive('s390x.tar', await ociLayoutTar({ images: [{ image, containerdName: 'docker.io/library/z:1' }] }));

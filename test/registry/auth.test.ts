@@ -89,4 +89,25 @@ describe('RegistryHttp', () => {
     expect(res.status).toBe(200);
     expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(290);
   });
+
+  it.each([
+    ['an upload Location', 'http://registry.example.com/v2/a/blobs/uploads/1', 'Bearer realm="https://auth.example.com/token"'],
+    ['a token realm', '/v2/', 'Bearer realm="http://auth.example.com/token",service="r"'],
+  ])('sends nothing over plain HTTP to a remote host when %s asks for it, unless --insecure', async (_what, url, challenge) => {
+    const requested: string[] = [];
+    const fake = (async (input: string | URL, init?: RequestInit) => {
+      requested.push(`${String(input)} ${JSON.stringify(init?.headers ?? {})}`);
+      if (String(input).includes('/token')) return new Response(JSON.stringify({ token: 't' }), { status: 200 });
+      const authorized = Object.keys((init?.headers ?? {}) as Record<string, string>).includes('Authorization');
+      return authorized ? new Response('ok', { status: 200 }) : new Response(null, { status: 401, headers: { 'WWW-Authenticate': challenge } });
+    }) as typeof fetch;
+    const credentials = { username: 'alice', password: 's3cret' };
+    const request = { method: 'GET' as const, url, scopes: ['repository:a:pull'], ok: [200], what: 'test' };
+    const strict = new RegistryHttp('registry.example.com', { fetch: fake, credentials, retries: 0 });
+    await expect(strict.request(request)).rejects.toMatchObject({ code: 'ERR_REGISTRY', message: expect.stringContaining('plain HTTP') });
+    expect(requested.filter((r) => r.startsWith('http://'))).toEqual([]);
+
+    const insecure = new RegistryHttp('registry.example.com', { fetch: fake, credentials, retries: 0, insecure: true });
+    expect((await insecure.request(request)).status).toBe(200);
+  });
 });

@@ -33,8 +33,14 @@ export interface ScannedArchive {
   blobs: Map<string, number>;
 }
 
-/** Metadata files of docker-save and OCI layouts, always kept (and refused beyond MAX_DOCUMENT_BYTES). */
+/** Metadata files of docker-save and OCI layouts, kept whatever their first byte (refused beyond MAX_DOCUMENT_BYTES). */
 const KNOWN_DOCUMENT = /^(?:oci-layout|index\.json|manifest\.json|repositories|[0-9a-f]{64}\.json)$/;
+/**
+ * Known documents an archive holds at most one of each, so they are kept outside the budget. Legacy `<hex>.json`
+ * configs can be any number, so they share MAX_RETAINED_BYTES with other JSON: thousands of 8 MiB ones must not
+ * fill memory.
+ */
+const SINGLE_DOCUMENT = /^(?:oci-layout|index\.json|manifest\.json|repositories)$/;
 
 /**
  * Other JSON objects (manifests and configs under blobs/, crane's `sha256:<hex>` configs) are kept while they
@@ -134,7 +140,8 @@ class Scanner {
         hint: 'the archive is corrupt or hostile',
       });
     }
-    const mayRetain = known || (size <= MAX_DOCUMENT_BYTES && size <= this.retainBudget);
+    const single = SINGLE_DOCUMENT.test(name);
+    const mayRetain = single || (size <= MAX_DOCUMENT_BYTES && size <= this.retainBudget);
     const stream = new ObservedEntry(mayRetain, known);
     entry.on('error', (err: Error) => stream.destroy(err));
     entry.pipe(stream);
@@ -154,8 +161,8 @@ class Scanner {
     }
     this.record(name, { digest: written.digest, size: written.size, head: stream.head });
     const document = stream.document();
-    if (document && (known || document.length <= this.retainBudget)) {
-      if (!known && !this.result.documents.has(name)) this.retainBudget -= document.length;
+    if (document && (single || document.length <= this.retainBudget)) {
+      if (!single && !this.result.documents.has(name)) this.retainBudget -= document.length;
       this.result.documents.set(name, document);
     }
   }

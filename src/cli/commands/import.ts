@@ -53,9 +53,21 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       ...(argv.skipDigestForNamed ? { skipDigestForNamed: true } : {}),
     }).finally(() => progress.done());
     for (const image of result.images) for (const w of image.unpack?.outcome?.warnings ?? []) note(`warning: ${w}`);
-    emit(argv, result, () => importText(result));
+    emit(argv, importJson(result), () => importText(result));
   },
 };
+
+/** As `ferry unpack --json`: the chosen manifest by digest, not the whole resolved image the library returns. */
+function importJson(result: ImportResult): unknown {
+  return {
+    ...result,
+    images: result.images.map((image) => {
+      if (!image.unpack) return image;
+      const { image: chosen, ...unpack } = image.unpack;
+      return { ...image, unpack: { ...unpack, ...(chosen ? { manifest: chosen.manifest.digest } : {}) } };
+    }),
+  };
+}
 
 function importText(result: ImportResult): string[] {
   const lines = [`imported ${result.images.length} image(s) from ${result.archive} (${result.format}; ${result.selection})`];

@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readArchive } from '../../../src/archive/read/index.js';
+import { MAX_RETAINED_BYTES, scanArchive } from '../../../src/archive/read/scan.js';
 import type { ErrorCode } from '../../../src/errors.js';
 import { isFerryError } from '../../../src/errors.js';
 import type { Descriptor } from '../../../src/oci/descriptor.js';
@@ -114,6 +115,17 @@ describe('readArchive refuses hostile archives', () => {
       expect(contents.images[0]!.target.digest).toBe(image.index.desc.digest);
       for (const digest of image.content.blobs.keys()) expect(contents.blobs.has(digest)).toBe(true);
     });
+  });
+
+  it('does not keep unbounded numbers of <hex>.json configs in memory', async () => {
+    // Ten 7.5 MiB configs (a gzip of them is tiny) are more than the retention budget together.
+    const big = Buffer.concat([Buffer.from('{'), Buffer.alloc(7.5 * 1024 * 1024, 0x20), Buffer.from('}')]);
+    const entries = Array.from({ length: 10 }, (_, i): TarEntry => ({ name: `${i.toString(16).padStart(64, '0')}.json`, data: big }));
+    const scan = await scanArchive(Readable.from([await tarBytes(entries)]), new MemoryContent(), 'test.tar');
+    const retained = [...scan.documents.values()].reduce((sum, bytes) => sum + bytes.length, 0);
+    expect(retained).toBeGreaterThan(0);
+    expect(retained).toBeLessThanOrEqual(MAX_RETAINED_BYTES);
+    expect(scan.files.size).toBe(10);
   });
 
   it('keeps the digest of every unknown file it hashed', async () => {
