@@ -33,6 +33,8 @@ export interface ResolvedImage {
   selected: PlatformImage[];
   /** Manifests of the index the filter left out. */
   skipped: Descriptor[];
+  /** Nested indexes the source lacks: whatever platforms they name are missing too. */
+  missingIndexes: Descriptor[];
 }
 
 /**
@@ -46,7 +48,7 @@ export async function resolveImage(source: ContentSource, target: Descriptor, fi
       hint: 'the archive or store does not hold the image it names; export it again',
     });
   }
-  const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [] };
+  const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [], missingIndexes: [] };
   const attestations: Descriptor[] = [];
   await walkManifests(source, target, resolved, attestations, filter, new Set());
   for (const att of attestations) {
@@ -73,6 +75,7 @@ async function walkManifests(
       if (isAttestation(child)) attestations.push(child);
       else if (isIndex(child.mediaType)) {
         if (await source.has(child)) await walkManifests(source, child, out, attestations, filter, seen);
+        else out.missingIndexes.push(child);
       } else if (!isManifest(child.mediaType)) out.skipped.push(child);
       else if (filter.all || !child.platform || filter.matcher.match(child.platform)) out.selected.push({ ...(await manifestContent(source, child)), attachments: [] });
       else out.skipped.push(child);

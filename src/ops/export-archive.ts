@@ -155,6 +155,13 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
 /** Fails on a selected platform the store holds only in part, unless --allow-partial. Returns whether partial. */
 function checkComplete(resolved: ResolvedImage, name: string, opts: ExportOptions): boolean {
   const incomplete = resolved.selected.filter((s) => !isComplete(s));
+  const lostIndex = resolved.missingIndexes[0];
+  if (lostIndex && !opts.allowPartial) {
+    throw new FerryError('ERR_BLOB_MISSING', `${name}: nested index ${lostIndex.digest} is not in the store (content digest not found)`, {
+      digest: lostIndex.digest,
+      hint: 'import or pull the image again, or pass --allow-partial',
+    });
+  }
   if (incomplete.length > 0 && !opts.allowPartial) {
     const first = incomplete[0]!;
     throw new FerryError(
@@ -168,5 +175,5 @@ function checkComplete(resolved: ResolvedImage, name: string, opts: ExportOption
       hint: `available: ${resolved.skipped.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)).join(', ')}; use --platform or --all-platforms`,
     });
   }
-  return incomplete.length > 0;
+  return incomplete.length > 0 || resolved.missingIndexes.length > 0;
 }

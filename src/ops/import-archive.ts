@@ -161,7 +161,8 @@ function summarize(resolved: ResolvedImage, names: string[]): ImportedImage {
     platforms: resolved.selected.filter(isComplete).map(platformOf),
     incomplete: resolved.selected
       .filter((s) => !isComplete(s))
-      .map((s) => ({ platform: platformOf(s), manifest: s.manifest.digest, missing: s.missing.map((m) => m.digest) })),
+      .map((s) => ({ platform: platformOf(s), manifest: s.manifest.digest, missing: s.missing.map((m) => m.digest) }))
+      .concat(resolved.missingIndexes.map((d) => ({ platform: 'nested index', manifest: d.digest, missing: [d.digest] }))),
     skipped: resolved.skipped.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)),
     attestations: resolved.selected.reduce((n, s) => n + s.attachments.length, 0),
   };

@@ -46,7 +46,9 @@ export async function listImages(store: Store): Promise<ImageListing[]> {
         size: record.target.size,
         ...(artifactTypes.has(record.target.digest) ? { artifactType: artifactTypes.get(record.target.digest)! } : {}),
         platforms: resolved ? resolved.selected.filter(isComplete).map(label) : [],
-        partial: resolved ? resolved.selected.filter((s) => !isComplete(s)).map(label) : ['(index missing)'],
+        partial: resolved
+          ? [...resolved.selected.filter((s) => !isComplete(s)).map(label), ...resolved.missingIndexes.map(() => '(nested index missing)')]
+          : ['(index missing)'],
         referrers: [...new Set(subjects)].flatMap((subject) =>
           (referrers.get(subject) ?? []).map((r) => ({
             digest: r.digest,

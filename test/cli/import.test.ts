@@ -159,3 +159,20 @@ describe('ferry import formats', () => {
     expect(result.stderr).toBe(`ferry: cannot read archive ${join(dir, 'nope.tar')}: no such file; check the path, or pass - to read the archive from stdin (ERR_NOT_FOUND)\n`);
   });
 });
+
+describe('ferry import of nested indexes', () => {
+  it('reports a nested index the archive lacks instead of passing over its platforms in silence', async () => {
+    const image = await buildImage({ platforms: SEVEN_PLATFORMS.slice(0, 2) });
+    const nested = image.index;
+    const topBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [nested.desc] }));
+    const top = image.content.put('application/vnd.oci.image.index.v1+json', topBytes);
+    const path = await archive('nested.tar', await ociLayoutTar({ images: [{ image, containerdName: 'docker.io/library/nested:1', top }], omit: new Set([nested.desc.digest]) }));
+    const json = await runFerryJson<ImportJson>(['--root', root, 'import', '--all-platforms', '--no-unpack', path], { env: AMD64_HOST });
+    expect(json.images[0]!.incomplete).toEqual([{ platform: 'nested index', manifest: nested.desc.digest, missing: [nested.desc.digest] }]);
+    const ls = await runFerryJson<{ partial: string[] }[]>(['--root', root, 'images', 'ls']);
+    expect(ls[0]!.partial).toEqual(['(nested index missing)']);
+    const exported = await runFerry(['--root', root, 'export', '--all-platforms', join(dir, 'out.tar'), 'nested:1']);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain(`nested index ${nested.desc.digest} is not in the store`);
+  });
+});
