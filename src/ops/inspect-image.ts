@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { FerryError } from '../errors.js';
-import { formatReference, parseReference } from '../oci/reference.js';
 import type { Store } from '../store/index.js';
+import { archiveOrImage } from './archive-or-image.js';
 import { imageTree, type ImageTree } from './image-tree.js';
 import { readArchiveTrees } from './verify-archive.js';
 
@@ -18,15 +16,10 @@ export interface InspectResult {
  * anything else names an image of the store (the same decision as `platforms explain --against`).
  */
 export async function inspectImage(store: () => Promise<Store>, arg: string): Promise<InspectResult> {
-  if (arg === '-' || existsSync(arg)) {
-    const trees = await readArchiveTrees(arg);
+  const found = await archiveOrImage(store, arg);
+  if (found.kind === 'archive') {
+    const trees = await readArchiveTrees(found.path);
     return { kind: 'archive', where: trees.archive, format: trees.format, images: trees.images };
   }
-  const name = formatReference(parseReference(arg));
-  const opened = await store();
-  const record = await opened.getImage(name);
-  if (!record) {
-    throw new FerryError('ERR_NOT_FOUND', `${arg} is neither a file nor an image in the store ${opened.root}`, { hint: "name an archive file or see 'ferry images ls'" });
-  }
-  return { kind: 'store', where: opened.root, images: [await imageTree(opened, [record.name], record.target)] };
+  return { kind: 'store', where: found.store.root, images: [await imageTree(found.store, [found.record.name], found.record.target)] };
 }

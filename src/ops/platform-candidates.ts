@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
 import { readArchive } from '../archive/read/index.js';
-import { FerryError } from '../errors.js';
 import { readDocument } from '../graph/read-document.js';
 import { manifestContent } from '../graph/resolve.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isIndex } from '../oci/mediatypes.js';
-import { formatReference, parseReference } from '../oci/reference.js';
 import { IndexSchema } from '../oci/schemas.js';
 import type { ContentSource } from '../oci/transport.js';
 import type { Store } from '../store/index.js';
+import { archiveOrImage } from './archive-or-image.js';
 import { MetadataSink } from './metadata-sink.js';
 import { openInput } from './open-input.js';
 
@@ -18,20 +16,13 @@ import { openInput } from './open-input.js';
  * platform from its config.
  */
 export async function platformCandidates(store: () => Promise<Store>, against: string): Promise<Descriptor[]> {
-  if (against === '-' || existsSync(against)) {
-    const sink = new MetadataSink();
-    const input = await openInput(against);
-    const contents = await readArchive(input.stream, sink, { where: input.where });
-    const all = await Promise.all(contents.images.map((i) => candidatesOf(sink, i.target)));
-    return all.flat();
-  }
-  const name = formatReference(parseReference(against));
-  const opened = await store();
-  const record = await opened.getImage(name);
-  if (!record) {
-    throw new FerryError('ERR_NOT_FOUND', `${against} is neither a file nor an image in the store`, { hint: "name an archive file or see 'ferry images ls'" });
-  }
-  return candidatesOf(opened, record.target);
+  const found = await archiveOrImage(store, against);
+  if (found.kind === 'image') return candidatesOf(found.store, found.record.target);
+  const sink = new MetadataSink();
+  const input = await openInput(found.path);
+  const contents = await readArchive(input.stream, sink, { where: input.where });
+  const all = await Promise.all(contents.images.map((i) => candidatesOf(sink, i.target)));
+  return all.flat();
 }
 
 async function candidatesOf(source: ContentSource, desc: Descriptor): Promise<Descriptor[]> {

@@ -65,17 +65,17 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       // A failed export destroys `tar`, which rejects `sink` too; the export's own error is the one to report.
       sink.catch(() => undefined);
       const result = await exportImages(store, argv.images, tar, {
-        ...(argv.allPlatforms ? { allPlatforms: true } : {}),
-        ...(argv.platform ? { platform: argv.platform } : {}),
-        ...(argv.keepIndex ? { keepIndex: true } : {}),
-        ...(argv.allowPartial ? { allowPartial: true } : {}),
-        ...(argv.skipManifestJson ? { skipManifestJson: true } : {}),
-        ...(argv.skipNonDistributable ? { skipNonDistributable: true } : {}),
-        ...(argv.dockerPlatform ? { dockerPlatform: argv.dockerPlatform } : {}),
-        ...(excludeBlobs ? { excludeBlobs } : {}),
-        ...(argv.skipAttestations ? { skipAttestations: true } : {}),
-        ...(argv.referrers ? { referrers: true } : {}),
-        ...(argv.layerCompression ? { layerCompression: argv.layerCompression === 'uncompressed' ? ('none' as const) : argv.layerCompression } : {}),
+        allPlatforms: argv.allPlatforms,
+        platform: argv.platform,
+        keepIndex: argv.keepIndex,
+        allowPartial: argv.allowPartial,
+        skipManifestJson: argv.skipManifestJson,
+        skipNonDistributable: argv.skipNonDistributable,
+        dockerPlatform: argv.dockerPlatform,
+        excludeBlobs,
+        skipAttestations: argv.skipAttestations,
+        referrers: argv.referrers,
+        layerCompression: argv.layerCompression === 'uncompressed' ? 'none' : argv.layerCompression,
         onProgress: progress.update,
       });
       await sink;

@@ -42,15 +42,15 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
     const progress = readingReporter('importing');
     const result = await importArchive(store, argv.archive, {
       onProgress: progress.update,
-      ...(argv.allPlatforms ? { allPlatforms: true } : {}),
-      ...(argv.platform ? { platform: argv.platform } : {}),
-      ...(argv.unpackPlatform ? { unpackPlatform: argv.unpackPlatform } : {}),
-      ...(argv.strictPlatform ? { strictPlatform: true } : {}),
+      allPlatforms: argv.allPlatforms,
+      platform: argv.platform,
+      unpackPlatform: argv.unpackPlatform,
+      strictPlatform: argv.strictPlatform,
       unpack: argv.unpack,
-      ...(argv.baseName ? { baseName: argv.baseName } : {}),
-      ...(argv.indexName ? { indexName: argv.indexName } : {}),
-      ...(argv.digests ? { digests: true } : {}),
-      ...(argv.skipDigestForNamed ? { skipDigestForNamed: true } : {}),
+      baseName: argv.baseName,
+      indexName: argv.indexName,
+      digests: argv.digests,
+      skipDigestForNamed: argv.skipDigestForNamed,
     }).finally(() => progress.done());
     for (const image of result.images) for (const w of image.unpack?.outcome?.warnings ?? []) note(`warning: ${w}`);
     emit(argv, importJson(result), () => importText(result));

@@ -21,10 +21,7 @@ export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
       .option('strict-platform', { type: 'boolean', describe: 'demand an exact platform match' })
       .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs', 'the arm64 root filesystem') as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
-    const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, {
-      ...(argv.platform ? { platform: argv.platform } : {}),
-      ...(argv.strictPlatform ? { strictPlatform: true } : {}),
-    });
+    const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, { platform: argv.platform, strictPlatform: argv.strictPlatform });
     result.warnings.forEach((w) => note(`warning: ${w}`));
     const { image: _chosen, ...json } = result;
     emit(argv, json, () => [`unpacked ${result.name} into ${result.dir}: ${result.reason}`]);
