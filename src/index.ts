@@ -3,7 +3,7 @@ export { FerryError, isFerryError, type ErrorCode } from './errors.js';
 export { MediaType, EMPTY_JSON } from './oci/mediatypes.js';
 export type { Descriptor, Platform } from './oci/descriptor.js';
 export { parseDigest, digestOf, VerifyingStream, DigestingStream } from './oci/digest.js';
-export { parseReference, formatReference, familiarName, type Reference } from './oci/reference.js';
+export { parseReference, formatReference, normalizeName, familiarName, type Reference } from './oci/reference.js';
 export type { ContentSource, ContentTarget, BlobSink } from './oci/transport.js';
 export * from './platform/index.js';
 export { Store, resolveStoreRoot, type ImageRecord } from './store/index.js';

@@ -137,6 +137,11 @@ function checkDigest(input: string, digest: string): string {
   }
 }
 
+/** A name as users write it, in the full form ferry stores: `busybox` → `docker.io/library/busybox:latest`. */
+export function normalizeName(name: string): string {
+  return formatReference(parseReference(name));
+}
+
 /** The full, normalized form: `docker.io/library/busybox:latest`, `ghcr.io/a/b:1@sha256:…`. */
 export function formatReference(ref: Reference): string {
   return `${repositoryName(ref)}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { FerryError } from '../errors.js';
-import { formatReference, parseReference } from '../oci/reference.js';
+import { normalizeName } from '../oci/reference.js';
 import type { ImageRecord, Store } from '../store/index.js';
 
 export type ArchiveOrImage = { kind: 'archive'; path: string } | { kind: 'image'; store: Store; record: ImageRecord };
@@ -11,7 +11,7 @@ export type ArchiveOrImage = { kind: 'archive'; path: string } | { kind: 'image'
  */
 export async function archiveOrImage(store: () => Promise<Store>, arg: string): Promise<ArchiveOrImage> {
   if (arg === '-' || existsSync(arg)) return { kind: 'archive', path: arg };
-  const name = formatReference(parseReference(arg));
+  const name = normalizeName(arg);
   const opened = await store();
   const record = await opened.getImage(name);
   if (!record) {

@@ -1,6 +1,6 @@
 import { convertImage, type ConvertOptions, type ConvertResult } from '../convert/index.js';
 import { FerryError } from '../errors.js';
-import { formatReference, parseReference } from '../oci/reference.js';
+import { normalizeName } from '../oci/reference.js';
 import type { Store } from '../store/index.js';
 
 export interface ConvertStoredOptions extends ConvertOptions {
@@ -22,8 +22,8 @@ export async function convertStoredImage(store: Store, image: string, opts: Conv
   if (!opts.format && !opts.layers) {
     throw new FerryError('ERR_USAGE', 'convert needs something to change', { hint: 'give --oci, --docker or --layers gzip|zstd|uncompressed' });
   }
-  const source = formatReference(parseReference(image));
-  const name = opts.tag ? formatReference(parseReference(opts.tag)) : source;
+  const source = normalizeName(image);
+  const name = opts.tag ? normalizeName(opts.tag) : source;
   const record = await store.getImage(source);
   if (!record) throw new FerryError('ERR_NOT_FOUND', `no image named ${source} in the store`, { hint: "see 'ferry images ls'" });
   const staging = await store.stage();

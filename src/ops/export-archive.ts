@@ -8,7 +8,7 @@ import type { ContentSource } from '../oci/transport.js';
 import { isComplete, presentBlobs, resolveImage, type ResolvedImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex, isNonDistributable } from '../oci/mediatypes.js';
-import { formatReference, parseReference } from '../oci/reference.js';
+import { normalizeName } from '../oci/reference.js';
 import { IndexSchema } from '../oci/schemas.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Staging, Store } from '../store/index.js';
@@ -88,7 +88,7 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
   const excluded = new Set<string>();
   const skipManifestJson = opts.skipManifestJson || opts.excludeBlobs !== undefined;
   for (const raw of names) {
-    const name = formatReference(parseReference(raw));
+    const name = normalizeName(raw);
     const record = await store.getImage(name);
     if (!record) throw new FerryError('ERR_NOT_FOUND', `no image named ${name} in the store`, { hint: "see 'ferry images ls', or import or pull it first" });
     const stored = staging && opts.layerCompression ? (await convertImage(store, staging, record.target, { layers: opts.layerCompression })).target : record.target;

@@ -1,5 +1,5 @@
 import { FerryError } from '../errors.js';
-import { formatReference, parseReference, type Reference } from '../oci/reference.js';
+import { formatReference, normalizeName, parseReference, type Reference } from '../oci/reference.js';
 
 /**
  * Where `ferry copy` reads or writes an image:
@@ -17,7 +17,7 @@ const ARCHIVE_PREFIXES = ['oci-archive:', 'docker-archive:'];
 
 export function parseLocation(text: string): ImageLocation {
   if (text.startsWith('docker://')) return { kind: 'registry', ref: parseReference(text.slice('docker://'.length)) };
-  if (text.startsWith('store:')) return { kind: 'store', name: formatReference(parseReference(text.slice('store:'.length))) };
+  if (text.startsWith('store:')) return { kind: 'store', name: normalizeName(text.slice('store:'.length)) };
   const prefix = ARCHIVE_PREFIXES.find((p) => text.startsWith(p));
   const path = prefix ? text.slice(prefix.length) : text;
   if (path === '') {

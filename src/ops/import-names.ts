@@ -1,4 +1,4 @@
-import { formatReference, isTagOnly, parseReference } from '../oci/reference.js';
+import { isTagOnly, normalizeName } from '../oci/reference.js';
 
 export interface NamingOptions {
   /** `--base-name`: repository for tag-only names (`3.19` → `<base>:3.19`) and for digest names. */
@@ -29,13 +29,9 @@ export function defaultBaseName(now = new Date()): string {
 export function importNames(src: NameSources, opts: NamingOptions): string[] {
   const base = opts.baseName ?? defaultBaseName(opts.now);
   const names: string[] = [];
-  if (src.containerdName) names.push(normalize(src.containerdName));
-  else if (src.refName) names.push(normalize(isTagOnly(src.refName) ? `${base}:${src.refName}` : src.refName));
-  for (const tag of src.repoTags) names.push(normalize(tag));
-  if (opts.digests || names.length === 0) names.push(normalize(`${base}@${src.digest}`));
+  if (src.containerdName) names.push(normalizeName(src.containerdName));
+  else if (src.refName) names.push(normalizeName(isTagOnly(src.refName) ? `${base}:${src.refName}` : src.refName));
+  for (const tag of src.repoTags) names.push(normalizeName(tag));
+  if (opts.digests || names.length === 0) names.push(normalizeName(`${base}@${src.digest}`));
   return [...new Set(names)];
-}
-
-function normalize(name: string): string {
-  return formatReference(parseReference(name));
 }

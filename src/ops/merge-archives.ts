@@ -5,7 +5,7 @@ import { FerryError } from '../errors.js';
 import { isComplete, resolveImage, type ManifestContent } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { MediaType, isIndex } from '../oci/mediatypes.js';
-import { familiarName, formatReference, isTagOnly, parseReference } from '../oci/reference.js';
+import { familiarName, isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 import { mergedIndex, mergeMembers, platformKey, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
@@ -107,7 +107,7 @@ function imageName(found: ArchiveImage, where: string, name?: string): string {
       hint: 'name the result with --name REPO:TAG',
     });
   }
-  return formatReference(parseReference(given));
+  return normalizeName(given);
 }
 
 /**

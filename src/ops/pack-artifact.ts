@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { packArtifact, type PackFile } from '../artifact/pack.js';
 import { FerryError } from '../errors.js';
 import { Annotation } from '../oci/descriptor.js';
-import { formatReference, parseReference } from '../oci/reference.js';
+import { normalizeName } from '../oci/reference.js';
 import type { Store } from '../store/index.js';
 import { lookupStoreDocument } from './store-documents.js';
 
@@ -32,7 +32,7 @@ export interface PackArtifactResult {
  * and committed with the record in one step, so gc never sees the blobs unnamed and a failure leaves no trace.
  */
 export async function packArtifactIntoStore(store: Store, name: string, files: string[], opts: PackArtifactOptions): Promise<PackArtifactResult> {
-  const fullName = formatReference(parseReference(name));
+  const fullName = normalizeName(name);
   const annotations = parseAnnotations(opts.annotations ?? []);
   const subject = opts.subject === undefined ? undefined : (await lookupStoreDocument(store, opts.subject)).desc;
   const packFiles = await Promise.all(files.map(parseFileArgument));

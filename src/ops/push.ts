@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { formatReference, parseReference } from '../oci/reference.js';
+import { normalizeName, parseReference } from '../oci/reference.js';
 import type { Store } from '../store/index.js';
 import { copyBetween, type CopyOptions, type CopyResult } from './copy.js';
 import type { ImageLocation } from './image-location.js';
@@ -11,7 +11,7 @@ import type { ImageLocation } from './image-location.js';
  */
 export async function pushImage(store: Store, from: string, reference: string, opts: CopyOptions = {}): Promise<CopyResult> {
   const ref = parseReference(reference.replace(/^docker:\/\//, ''));
-  const source: ImageLocation = (await isArchive(from)) ? { kind: 'archive', path: from } : { kind: 'store', name: formatReference(parseReference(from)) };
+  const source: ImageLocation = (await isArchive(from)) ? { kind: 'archive', path: from } : { kind: 'store', name: normalizeName(from) };
   const platforms = opts.platform?.length ? {} : { allPlatforms: true };
   return copyBetween(store, source, { kind: 'registry', ref }, { ...opts, ...platforms });
 }

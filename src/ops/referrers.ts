@@ -1,7 +1,7 @@
 import type { ExportImage } from '../archive/write/index.js';
 import { isComplete, presentBlobs, resolveImage } from '../graph/resolve.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { formatReference, parseReference, repositoryName } from '../oci/reference.js';
+import { normalizeName, parseReference, repositoryName } from '../oci/reference.js';
 import type { Store } from '../store/index.js';
 import { listStoreDocuments, type StoreDocument } from './store-documents.js';
 
@@ -73,7 +73,7 @@ export async function referrerExports(store: Store, imageName: string, subjects:
         out.incomplete.push(referrer.digest);
         continue;
       }
-      out.images.push({ name: storeNames.get(referrer.digest) ?? formatReference(parseReference(`${repository}@${referrer.digest}`)), target });
+      out.images.push({ name: storeNames.get(referrer.digest) ?? normalizeName(`${repository}@${referrer.digest}`), target });
       out.blobs.push(...presentBlobs(resolved));
       queue.push(referrer.digest, ...resolved.selected.map((s) => s.manifest.digest));
     }

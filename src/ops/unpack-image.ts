@@ -1,7 +1,7 @@
 import { FerryError } from '../errors.js';
 import { readDocument } from '../graph/read-document.js';
 import { resolveImage } from '../graph/resolve.js';
-import { formatReference, parseReference } from '../oci/reference.js';
+import { normalizeName } from '../oci/reference.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
 import { hostPlatform, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
@@ -22,7 +22,7 @@ export interface UnpackResult extends UnpackChoice {
 
 /** `ferry unpack IMAGE DIR`: the best match for the requested platform (or the host) written into DIR. */
 export async function unpackToDirectory(store: Store, name: string, dir: string, opts: UnpackOptions): Promise<UnpackResult> {
-  const full = formatReference(parseReference(name));
+  const full = normalizeName(name);
   const record = await store.getImage(full);
   if (!record) throw new FerryError('ERR_NOT_FOUND', `no image named ${full} in the store`, { hint: "see 'ferry images ls'" });
   const resolved = await resolveImage(store, record.target, { all: true });

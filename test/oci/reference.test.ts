@@ -7,6 +7,7 @@ import {
   formatReference,
   isTagOnly,
   MAX_REFERENCE_LENGTH,
+  normalizeName,
   parseReference,
   repositoryName,
   withDigest,
@@ -281,5 +282,15 @@ describe('withTag and withDigest', () => {
 
   it.each(['foo', 'sha256:1234567890098765432112345667890098765', `sha256:${'F'.repeat(64)}`, `md5:${'f'.repeat(32)}`])('rejects digest %j', (digest) => {
     expect(() => withDigest(parseReference('busybox'), digest)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_REFERENCE' }));
+  });
+});
+
+describe('normalizeName', () => {
+  it.each([
+    ['busybox', 'docker.io/library/busybox:latest'],
+    ['user/app:1', 'docker.io/user/app:1'],
+    [`localhost:5000/x@sha256:${'a'.repeat(64)}`, `localhost:5000/x@sha256:${'a'.repeat(64)}`],
+  ])('%s → %s', (name, full) => {
+    expect(normalizeName(name)).toBe(full);
   });
 });

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { FerryError } from '../../errors.js';
 import { shortDigest } from '../../oci/digest.js';
-import { formatReference, parseReference } from '../../oci/reference.js';
+import { normalizeName } from '../../oci/reference.js';
 import { listImages, type ImageListing } from '../../ops/list-images.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
@@ -36,7 +36,7 @@ const rm: CommandModule<GlobalOptions, RmArgs> = {
   builder: (y) => y.positional('names', { type: 'string', array: true, demandOption: true }) as unknown as Argv<RmArgs>,
   handler: async (argv) => {
     const store = await openStore(argv);
-    const names = argv.names.map(normalize);
+    const names = argv.names.map(normalizeName);
     const removed = await store.removeImages(names);
     const absent = names.filter((n) => !removed.includes(n));
     if (absent.length > 0) {
@@ -57,8 +57,8 @@ const tag: CommandModule<GlobalOptions, TagArgs> = {
   builder: (y) => y.positional('source', { type: 'string', demandOption: true }).positional('target', { type: 'string', demandOption: true }) as unknown as Argv<TagArgs>,
   handler: async (argv) => {
     const store = await openStore(argv);
-    const source = normalize(argv.source);
-    const target = normalize(argv.target);
+    const source = normalizeName(argv.source);
+    const target = normalizeName(argv.target);
     await store.tagImage(source, target);
     emit(argv, { source, target }, () => [`tagged ${source} as ${target}`]);
   },
@@ -75,7 +75,3 @@ export const imagesCommand: CommandModule<GlobalOptions, GlobalOptions> = {
       .example('$0 images rm alpine:3.19', 'remove a name; run gc to free blobs'),
   handler: () => undefined,
 };
-
-function normalize(name: string): string {
-  return formatReference(parseReference(name));
-}
