@@ -6,25 +6,47 @@ export interface ProgressReporter {
   done(): void;
 }
 
-/**
- * A one-line progress display on stderr, only when stderr is a terminal (never mixed into piped output or
- * JSON). Redrawn at most ten times a second.
- */
+/** Progress of blobs being written: how many, and the bytes so far. */
 export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
-  if (!stream.isTTY || process.env.CI) return { update: () => undefined, done: () => undefined };
+  const line = statusLine(stream);
   const perBlob = new Map<string, number>();
   let total = 0;
-  let last = 0;
-  let drawn = false;
   return {
     update(written: number, desc: Descriptor) {
       total += written - (perBlob.get(desc.digest) ?? 0);
       perBlob.set(desc.digest, written);
+      line.draw(() => `${label}: ${perBlob.size} blobs, ${mebibytes(total)} MiB`);
+    },
+    done: line.done,
+  };
+}
+
+/** Progress of reading one archive: bytes so far, and a percentage when its size is known. */
+export function readingReporter(label: string, stream: NodeJS.WriteStream = process.stderr): { update(read: number, total?: number): void; done(): void } {
+  const line = statusLine(stream);
+  return {
+    update(read: number, total?: number) {
+      line.draw(() => `${label}: ${mebibytes(read)} MiB${total ? ` (${Math.floor((read / total) * 100)}%)` : ''}`);
+    },
+    done: line.done,
+  };
+}
+
+/**
+ * One line on stderr, redrawn at most ten times a second, only when stderr is a terminal (never mixed into
+ * piped output or JSON) and not in CI; `done` clears it.
+ */
+function statusLine(stream: NodeJS.WriteStream): { draw(text: () => string): void; done(): void } {
+  if (!stream.isTTY || process.env.CI) return { draw: () => undefined, done: () => undefined };
+  let last = 0;
+  let drawn = false;
+  return {
+    draw(text: () => string) {
       const now = Date.now();
       if (now - last < 100) return;
       last = now;
       drawn = true;
-      stream.write(`\r\x1b[K${label}: ${perBlob.size} blobs, ${(total / 1048576).toFixed(1)} MiB`);
+      stream.write(`\r\x1b[K${text()}`);
     },
     done() {
       if (drawn) stream.write('\r\x1b[K');
@@ -32,22 +54,6 @@ export function progressReporter(label: string, stream: NodeJS.WriteStream = pro
   };
 }
 
-/** Progress of reading one archive: bytes so far, and a percentage when its size is known. */
-export function readingReporter(label: string, stream: NodeJS.WriteStream = process.stderr): { update(read: number, total?: number): void; done(): void } {
-  if (!stream.isTTY || process.env.CI) return { update: () => undefined, done: () => undefined };
-  let last = 0;
-  let drawn = false;
-  return {
-    update(read: number, total?: number) {
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      drawn = true;
-      const percent = total ? ` (${Math.floor((read / total) * 100)}%)` : '';
-      stream.write(`\r\x1b[K${label}: ${(read / 1048576).toFixed(1)} MiB${percent}`);
-    },
-    done() {
-      if (drawn) stream.write('\r\x1b[K');
-    },
-  };
+function mebibytes(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
 }
