@@ -1,10 +1,10 @@
-import { Transform } from 'node:stream';
+import { type Duplex, Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { FerryError } from '../errors.js';
 import { wrapErrors } from './compression/errors.js';
-import { PureJsZstdStream } from './compression/fzstd-stream.js';
+import { createPureJsZstdStream } from './compression/fzstd-stream.js';
 import { loadZstdNapi } from './compression/napi-binding.js';
-import { NapiZstdCompressStream, NapiZstdDecompressStream } from './compression/napi-zstd.js';
+import { createNapiZstdDecompressStream, NapiZstdCompressStream } from './compression/napi-zstd.js';
 import { nodeZstd, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
 
 export { availableZstdBackends, type ZstdBackend, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
@@ -41,7 +41,7 @@ function passThrough(): Transform {
  * A decompressing stream for `kind`; `none` passes bytes through. zstd uses `zstdBackend()`: every backend
  * reads multi-frame input, skippable frames and frames without a recorded content size, with backpressure.
  */
-export function createDecompressor(kind: Compression, where = 'stream'): Transform {
+export function createDecompressor(kind: Compression, where = 'stream'): Duplex {
   switch (kind) {
     case 'none':
       return passThrough();
@@ -52,14 +52,14 @@ export function createDecompressor(kind: Compression, where = 'stream'): Transfo
   }
 }
 
-function createZstdDecompressor(where: string): Transform {
+function createZstdDecompressor(where: string): Duplex {
   switch (zstdBackend()) {
     case 'node:zlib':
       return wrapErrors(nodeZstd()!.decompress({ chunkSize: CHUNK_SIZE }), where, 'zstd');
     case 'zstd-napi':
-      return new NapiZstdDecompressStream(loadZstdNapi()!, where);
+      return createNapiZstdDecompressStream(loadZstdNapi()!, where);
     case 'fzstd':
-      return new PureJsZstdStream(where);
+      return createPureJsZstdStream(where);
   }
 }
 
