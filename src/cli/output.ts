@@ -23,12 +23,13 @@ export function note(message: string): void {
 
 /**
  * Maps an error to one line on stderr and an exit code: bad input and usage are the user's to fix (exit 1 and 2);
- * anything else is a bug in ferry, shown with its stack so it can be reported.
+ * ERR_INTERNAL and anything that is not a FerryError is a bug in ferry (exit 70), the latter shown with its stack
+ * so it can be reported.
  */
 export function reportError(err: unknown): number {
   if (err instanceof FerryError) {
     process.stderr.write(`ferry: ${err.toLine()} (${err.code})\n`);
-    return err.code === 'ERR_USAGE' ? 2 : 1;
+    return err.code === 'ERR_USAGE' ? 2 : err.code === 'ERR_INTERNAL' ? 70 : 1;
   }
   if (isUsageError(err)) {
     process.stderr.write(`ferry: ${(err as Error).message} (ERR_USAGE); see 'ferry --help'\n`);
