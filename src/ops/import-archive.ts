@@ -1,6 +1,7 @@
 import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
 import { isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { chain } from '../oci/chain.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { formatPlatform, hostPlatform, onlyStrict, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
@@ -63,7 +64,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const input = await openInput(path);
   const staging = await store.stage();
   try {
-    const stream = opts.onProgress ? input.stream.pipe(readProgress(opts.onProgress, input.size)) : input.stream;
+    const stream = opts.onProgress ? chain(input.stream, readProgress(opts.onProgress, input.size)) : input.stream;
     const contents = await readArchive(stream, staging, { where: input.where });
     const images: ImportedImage[] = [];
     const keep = new Map<string, Descriptor>();
