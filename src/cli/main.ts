@@ -18,7 +18,7 @@ export async function main(args: string[], onCommand?: (name: string) => void): 
     .scriptName('ferry')
     .usage('$0 <command> [options]\n\nMove container images, for all their platforms, as archives.')
     .option('root', { type: 'string', global: true, describe: 'store directory (default: $FERRY_ROOT, else $XDG_DATA_HOME/ferry)' })
-    .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout' })
+    .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout; on stderr when stdout carries an archive (- as output), which then carries only the archive' })
     .middleware(restoreStdioArguments, true)
     .middleware((argv) => onCommand?.(argv._.map(String).join(' ') || 'ferry'))
     .command(commands)

@@ -6,14 +6,18 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-/** Prints a command's result: JSON on stdout with --json, else the text lines. */
-export function emit(argv: GlobalOptions, value: unknown, text: () => string[]): void {
+/**
+ * Prints a command's result: JSON with --json, else the text lines. They go to stdout unless `archiveOnStdout`:
+ * when stdout carries an archive it carries only the archive, and the result (JSON too) goes to stderr.
+ */
+export function emit(argv: GlobalOptions, value: unknown, text: () => string[], opts: { archiveOnStdout?: boolean } = {}): void {
+  const out = opts.archiveOnStdout ? process.stderr : process.stdout;
   if (argv.json) {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    out.write(`${JSON.stringify(value, null, 2)}\n`);
     return;
   }
   const lines = text();
-  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
 }
 
 /** Notes for the user that must never mix into stdout (which may carry an archive or JSON). */

@@ -6,7 +6,7 @@ import { readExcludedBlobs } from '../../ops/delta.js';
 import { exportImages, type ExportResult } from '../../ops/export-archive.js';
 import { openOutput } from '../../ops/open-output.js';
 import { shortDigest } from '../../oci/digest.js';
-import { emit, note, type GlobalOptions } from '../output.js';
+import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 import { toList } from '../arguments.js';
 import { progressReporter } from '../progress.js';
@@ -33,7 +33,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
   describe: 'export images as one tar that is an OCI layout and a docker-save archive (- for stdout)',
   builder: (y: Argv<GlobalOptions>) =>
     y
-      .positional('out', { type: 'string', demandOption: true, describe: 'archive file, or - for stdout' })
+      .positional('out', { type: 'string', demandOption: true, describe: 'archive to write, or - for stdout (which then carries only the archive; the result, --json too, goes to stderr)' })
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image names in the store' })
       .option('all-platforms', { type: 'boolean', describe: 'export the full index and every platform' })
       .option('platform', { type: 'string', coerce: toList, describe: 'export only this platform (repeatable); the index is rewritten' })
@@ -81,7 +81,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       await sink;
       await output.commit();
       progress.done();
-      emit(argv, { out: output.where, ...result }, () => exportText(output.where, result));
+      emit(argv, { out: output.where, ...result }, () => exportText(output.where, result), { archiveOnStdout: output.where === 'stdout' });
     } catch (err) {
       progress.done();
       await output.abort();
@@ -98,11 +98,5 @@ function exportText(where: string, result: ExportResult): string[] {
   });
   const delta = result.excluded === undefined ? '' : ` (delta: ${result.excluded} blob(s) the far side has left out)`;
   const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${result.bytes} bytes${delta}`;
-  // The archive may be on stdout: then the summary goes to stderr.
-  if (where === 'stdout') {
-    note(summary);
-    lines.forEach((l) => note(l));
-    return [];
-  }
   return [summary, ...lines];
 }
