@@ -16,14 +16,33 @@ const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 /** Skippable zstd frames (0x184D2A50–5F) may precede the first data frame. */
 const isZstdSkippable = (b: Uint8Array) => b.length >= 4 && (b[0]! & 0xf0) === 0x50 && b[1] === 0x2a && b[2] === 0x4d && b[3] === 0x18;
 
-/** How many leading bytes `sniffCompression` needs. */
-export const SNIFF_BYTES = 4;
+const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+/** "BZh" and a block size digit, then the magic of a first block (π) or of the end of an empty stream (√π). */
+const isBzip2 = (b: Uint8Array) =>
+  b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68 && b[3]! >= 0x31 && b[3]! <= 0x39 &&
+  ['314159265359', '177245385090'].includes(Buffer.from(b.subarray(4, 10)).toString('hex'));
+
+/** How many leading bytes `sniffCompression` and `refuseUnsupportedCompression` need. */
+export const SNIFF_BYTES = 10;
 
 /** Detects compression from the first bytes of a stream; never trust a file name or media type for it. */
 export function sniffCompression(head: Uint8Array): Compression {
   if (GZIP_MAGIC.every((b, i) => head[i] === b)) return 'gzip';
   if (ZSTD_MAGIC.every((b, i) => head[i] === b) || isZstdSkippable(head)) return 'zstd';
   return 'none';
+}
+
+/**
+ * Fails with ERR_UNSUPPORTED when `head` starts an xz or bzip2 stream: no OCI media type allows them, but old and
+ * hand-made images use them, and read as tar they would only look truncated or corrupt.
+ */
+export function refuseUnsupportedCompression(head: Uint8Array, where: string): void {
+  const kind = XZ_MAGIC.every((b, i) => head[i] === b) ? 'xz' : isBzip2(head) ? 'bzip2' : undefined;
+  if (kind === undefined) return;
+  throw new FerryError('ERR_UNSUPPORTED', `${where} is ${kind}-compressed, which ferry does not decode`, {
+    path: where,
+    hint: `ferry reads uncompressed, gzip and zstd content; recompress it (${kind} -dc | gzip) or rebuild the image`,
+  });
 }
 
 /** gunzip is twice as fast with large output chunks (measured: 540 vs 220 MB/s). */

@@ -14,6 +14,7 @@ import {
   makeSymlink,
   writeRegularFile,
 } from './entry-writers.js';
+import { checkEntryHeader } from './layer-errors.js';
 import { LayerWarnings } from './layer-warnings.js';
 import { type EntryLabel, entryComponents, resolveEntryPath, unsafePath } from './safe-path.js';
 import { applyOpaque, applyWhiteout, whiteoutKind, WrittenPaths } from './whiteouts.js';
@@ -61,8 +62,11 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   const extract = tar.extract();
   // Errors of the input (a failed download, a digest mismatch) pass through as they are; only the parser's own
   // plain Errors are turned into "not a valid tar".
+  // pipeline destroys the input with the parser's error too: that one is still the parser's.
   let inputError: unknown;
+  let parserError: unknown;
   tarStream.once('error', (err) => (inputError = err));
+  extract.once('error', (err: unknown) => (parserError = err));
   const feeding = pipeline(tarStream, extract);
   // Awaited below; an early failure also surfaces through the entry loop, so it must not count as unhandled.
   feeding.catch(() => {});
@@ -77,7 +81,7 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
       (e: unknown) => e,
     );
     const cause = isStreamTeardown(err) && fed !== undefined ? fed : err;
-    throw cause === inputError ? cause : asLayerError(cause, opts.where);
+    throw cause === inputError && cause !== parserError ? cause : asLayerError(cause, opts.where);
   }
   for (const message of applier.warnings.messages()) opts.onWarning?.(message);
   return applier.stats;
@@ -110,6 +114,7 @@ class LayerApplier {
   }
 
   private async applyEntry(entry: TarEntry, header: TarEntry['header'], label: EntryLabel): Promise<void> {
+    checkEntryHeader(header, label);
     const components = entryComponents(header.name, label);
     const type = header.type ?? 'file';
     const kind = components.length === 0 ? 'none' : whiteoutKind(components[components.length - 1]!);

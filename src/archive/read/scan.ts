@@ -8,7 +8,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../../errors.js';
 import { chain } from '../../oci/chain.js';
-import { createDecompressor, SNIFF_BYTES } from '../../oci/compression.js';
+import { createDecompressor, refuseUnsupportedCompression, SNIFF_BYTES } from '../../oci/compression.js';
 import { parseDigest } from '../../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
 import type { BlobSink } from '../../oci/transport.js';
@@ -59,7 +59,13 @@ interface Entry {
 }
 
 export async function scanArchive(input: Readable, sink: BlobSink, where: string): Promise<ScannedArchive> {
-  const { compression, stream } = await sniffStream(input);
+  const { compression, head, stream } = await sniffStream(input);
+  try {
+    if (compression === 'none') refuseUnsupportedCompression(head, where);
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
   const extract = tar.extract();
   const stages = compression === 'none' ? [stream, extract] : [stream, createDecompressor(compression, where), extract];
   const piped = pipeline(stages as unknown as [Readable, NodeJS.WritableStream]).then(
