@@ -62,11 +62,11 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   const extract = tar.extract();
   // Errors of the input (a failed download, a digest mismatch) pass through as they are; only the parser's own
   // plain Errors are turned into "not a valid tar".
-  // pipeline destroys the input with the parser's error too: that one is still the parser's.
+  // pipeline hands the first error to the other stream too; whichever stream failed first owns it.
   let inputError: unknown;
   let parserError: unknown;
-  tarStream.once('error', (err) => (inputError = err));
-  extract.once('error', (err: unknown) => (parserError = err));
+  tarStream.once('error', (err) => (inputError ??= err));
+  extract.once('error', (err: unknown) => (parserError = inputError === undefined ? err : undefined));
   const feeding = pipeline(tarStream, extract);
   // Awaited below; an early failure also surfaces through the entry loop, so it must not count as unhandled.
   feeding.catch(() => {});
