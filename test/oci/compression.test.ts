@@ -240,6 +240,13 @@ describe.each(availableZstdBackends())('zstd decompression (backend: %s)', (back
     const bomb = execFileSync(ZSTD, ['-q', '-c'], { input: Buffer.alloc(size) });
     expect(bomb.length).toBeLessThan(8192);
     const decompressor = createDecompressor('zstd', 'bomb.zst');
+    // Bytes the decoder has pushed that the reader has not taken yet (readableLength counts chunks for some backends).
+    let pushed = 0;
+    const push = decompressor.push.bind(decompressor);
+    decompressor.push = (chunk: unknown, encoding?: BufferEncoding) => {
+      if (chunk instanceof Uint8Array) pushed += chunk.length;
+      return push(chunk, encoding);
+    };
     let received = 0;
     let maxBuffered = 0;
     await pipeline(
@@ -248,7 +255,7 @@ describe.each(availableZstdBackends())('zstd decompression (backend: %s)', (back
       new Writable({
         write(chunk: Buffer, _e, done) {
           received += chunk.length;
-          maxBuffered = Math.max(maxBuffered, decompressor.readableLength);
+          maxBuffered = Math.max(maxBuffered, pushed - received);
           setImmediate(done);
         },
       }),

@@ -62,7 +62,7 @@ describe('bad layer content is one FerryError with its own code, never an intern
     const tar = await tarBytes([{ name: 'big.bin', data: big }, { name: 'next.txt', data: 'x' }]);
     const second = 512 + big.length; // 3 MiB is a multiple of 512
     const bad = Buffer.from(tar);
-    bad[second + 148] ^= 0x33;
+    bad[second + 148] = bad[second + 148]! ^ 0x33;
     expect(await apply(bad)).toMatchObject({ code: 'ERR_INVALID_DOCUMENT', message: expect.stringContaining(`layer ${WHERE}`) });
     // The same layer gzip-compressed, read as unpack reads it: the parser's error comes back through the decoder.
     const content = new MemoryContent();
