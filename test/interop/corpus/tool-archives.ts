@@ -41,11 +41,11 @@ function onePlatform(source: SourceLayout, label: string): ToolImage['platforms'
 }
 
 /** `docker image inspect` / `podman inspect` of one image: its ID (the config digest) and platform. */
-function inspected(json: string): { id: string; label: string; repoTags: string[]; digest?: string } {
-  const [i] = JSON.parse(json) as { Id: string; Os: string; Architecture: string; Variant?: string; RepoTags: string[] | null; Digest?: string }[];
-  const id = i!.Id.startsWith('sha256:') ? i!.Id : `sha256:${i!.Id}`;
-  const label = [i!.Os, i!.Architecture, i!.Variant].filter(Boolean).join('/');
-  return { id, label, repoTags: i!.RepoTags ?? [], ...(i!.Digest ? { digest: i!.Digest } : {}) };
+function inspected(json: string, label: string): { id: string; label: string } {
+  const [i] = JSON.parse(json) as { Id: string; Os: string; Architecture: string }[];
+  // podman 4.3 leaves out the arm64 variant the config carries; os and architecture must agree.
+  if (!label.startsWith(`${i!.Os}/${i!.Architecture}`)) throw new Error(`inspect says ${i!.Os}/${i!.Architecture}, expected ${label}`);
+  return { id: i!.Id.startsWith('sha256:') ? i!.Id : `sha256:${i!.Id}`, label };
 }
 
 export function skopeoArchives(source: SourceLayout, out: string): CorpusArchive[] {
@@ -102,10 +102,12 @@ export function umociArchives(source: SourceLayout, out: string): CorpusArchive[
   const digestOfTag = (tag: string) => digestOf(run('skopeo', ['inspect', '--raw', `oci:${layout}:${tag}`]));
   const repackedConfig = digestOf(run('skopeo', ['inspect', '--config', '--raw', `oci:${layout}:repacked`]));
   const images: ToolImage[] = tags.map((tag) => {
-    if (tag === 'multi') return { names: [`${tag}`], digest: digestOfTag(tag), platforms: allPlatforms(source) };
-    if (tag === 'repacked') return { names: [tag], digest: digestOfTag(tag), platforms: [{ label: 'linux/amd64', config: repackedConfig }] };
+    // umoci tags are tag-only ref.names: ferry names them with --base-name, which the matrix passes.
+    const names = [`${CORPUS_REPO}:${tag}`];
+    if (tag === 'multi') return { names, digest: digestOfTag(tag), platforms: allPlatforms(source) };
+    if (tag === 'repacked') return { names, digest: digestOfTag(tag), platforms: [{ label: 'linux/amd64', config: repackedConfig }] };
     const label = corpusPlatform(tag.replace(/^linux-/, 'linux/').replace(/-(v\d)$/, '/$1')).label;
-    return { names: [tag], digest: digestOfTag(tag), platforms: onePlatform(source, label) };
+    return { names, digest: digestOfTag(tag), platforms: onePlatform(source, label) };
   });
   const plain = r.file('umoci-layout.tar');
   const dotted = r.file('umoci-layout-dot.tar');
@@ -160,8 +162,8 @@ export function dockerArchives(out: string, inputs: { amd64: string; arm64: stri
   setup.run('docker', docker, ['load', '-i', inputs.amd64]);
   setup.run('docker', docker, ['load', '-i', inputs.arm64]);
   setup.run('docker', docker, ['tag', `${CORPUS_REPO}:amd64`, `${CORPUS_REPO}:also`]);
-  const amd = inspected(engine.docker(['image', 'inspect', `${CORPUS_REPO}:amd64`]));
-  const arm = inspected(engine.docker(['image', 'inspect', `${CORPUS_REPO}:arm64`]));
+  const amd = inspected(engine.docker(['image', 'inspect', `${CORPUS_REPO}:amd64`]), 'linux/amd64');
+  const arm = inspected(engine.docker(['image', 'inspect', `${CORPUS_REPO}:arm64`]), 'linux/arm64/v8');
   const archives: CorpusArchive[] = [];
   const save = (id: string, file: string, refs: string[], images: ToolImage[]) => {
     const r = new Recipe(out);
@@ -184,8 +186,8 @@ export function podmanArchives(out: string, inputs: { amd64: string; arm64: stri
   const setup = new Recipe(out);
   setup.run('podman', podman, ['load', '-i', inputs.amd64]);
   setup.run('podman', podman, ['load', '-i', inputs.arm64]);
-  const amd = inspected(containers.podman(['inspect', '--type', 'image', `${CORPUS_REPO}:amd64`]));
-  const arm = inspected(containers.podman(['inspect', '--type', 'image', `${CORPUS_REPO}:arm64`]));
+  const amd = inspected(containers.podman(['inspect', '--type', 'image', `${CORPUS_REPO}:amd64`]), 'linux/amd64');
+  const arm = inspected(containers.podman(['inspect', '--type', 'image', `${CORPUS_REPO}:arm64`]), 'linux/arm64/v8');
   const archives: CorpusArchive[] = [];
   const save = (id: string, file: string, args: string[], images: (f: string) => ToolImage[]) => {
     const r = new Recipe(out);
@@ -217,7 +219,7 @@ export function podmanArchives(out: string, inputs: { amd64: string; arm64: stri
 export function buildahArchives(out: string, containers: ContainersStorage): CorpusArchive[] {
   const tool = `buildah ${containers.buildah(['version', '--json']).match(/"version":\s*"([^"]+)"/)?.[1] ?? '?'}`;
   const buildah = (args: string[]) => containers.buildah(args);
-  const amd = inspected(containers.podman(['inspect', '--type', 'image', `${CORPUS_REPO}:amd64`]));
+  const amd = inspected(containers.podman(['inspect', '--type', 'image', `${CORPUS_REPO}:amd64`]), 'linux/amd64');
   const archives: CorpusArchive[] = [];
   for (const [id, transport, file] of [
     ['buildah push oci-archive', 'oci-archive', 'buildah-push-oci.tar'],
