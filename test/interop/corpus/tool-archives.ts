@@ -197,8 +197,13 @@ export function podmanArchives(out: string, inputs: { amd64: string; arm64: stri
   };
   const image = (names: string[], i: typeof amd, digest?: string) => ({ names, ...(digest ? { digest } : {}), platforms: [{ label: i.label, config: i.id }] });
   save('podman save', 'podman-save.tar', [`${CORPUS_REPO}:amd64`], () => [image([`${CORPUS_REPO}:amd64`], amd)]);
+  // Saving as OCI converts the docker config, so its digest is the archive's, not the stored image ID.
   save('podman save --format oci-archive', 'podman-save-oci.tar', ['--format', 'oci-archive', `${CORPUS_REPO}:amd64`], (f) => [
-    image([`${CORPUS_REPO}:amd64`], amd, digestOf(run('skopeo', ['inspect', '--raw', `oci-archive:${f}`]))),
+    {
+      names: [`${CORPUS_REPO}:amd64`],
+      digest: digestOf(run('skopeo', ['inspect', '--raw', `oci-archive:${f}`])),
+      platforms: [{ label: amd.label, config: digestOf(run('skopeo', ['inspect', '--config', '--raw', `oci-archive:${f}`])) }],
+    },
   ]);
   save('podman save --multi-image-archive', 'podman-save-multi.tar', ['--multi-image-archive', `${CORPUS_REPO}:amd64 ${CORPUS_REPO}:arm64`], () => [
     image([`${CORPUS_REPO}:amd64`], amd),
