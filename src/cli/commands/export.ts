@@ -41,7 +41,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       .option('allow-partial', { type: 'boolean', describe: 'export what the store holds even if a platform is incomplete' })
       .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })
       .option('skip-non-distributable', { type: 'boolean', describe: 'leave out foreign / non-distributable layers' })
-      .option('docker-platform', { type: 'string', describe: 'platform of the manifest.json entries (default: the host\'s best match)' })
+      .option('docker-platform', { type: 'string', describe: 'platform of the manifest.json entries, which docker load follows (default: the host\'s best match; podman load of a one-image archive picks the host platform from index.json)' })
       .option('compress', { choices: ['gzip', 'zstd'] as const, describe: 'compress the whole archive' })
       .option('skip-attestations', { type: 'boolean', describe: 'drop BuildKit attestation manifests (the index is rewritten)' })
       .option('referrers', { type: 'boolean', describe: 'also export artifacts in the store whose subject is the image' })
@@ -81,7 +81,12 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       await sink;
       await output.commit();
       progress.done();
-      emit(argv, { out: output.where, ...result }, () => exportText(output.where, result), { archiveOnStdout: output.where === 'stdout' });
+      const warnings = [...(result.warnings ?? []), ...archiveCompressionWarnings(argv.compress, result)];
+      // Warnings go to stderr in every mode, so --json on stdout and an archive on stdout stay clean.
+      for (const w of warnings) note(`warning: ${w}`);
+      emit(argv, { out: output.where, ...result, ...(warnings.length > 0 ? { warnings } : {}) }, () => exportText(output.where, result), {
+        archiveOnStdout: output.where === 'stdout',
+      });
     } catch (err) {
       progress.done();
       await output.abort();
@@ -89,6 +94,12 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
     }
   },
 };
+
+/** docker engines before 23 cannot read a zstd-compressed archive, so its docker-load entries are of no use there. */
+function archiveCompressionWarnings(compress: string | undefined, result: ExportResult): string[] {
+  if (compress !== 'zstd' || !result.images.some((i) => i.dockerPlatform)) return [];
+  return ['the archive is zstd-compressed, which docker engines before 23 cannot load; use --compress gzip for them'];
+}
 
 function exportText(where: string, result: ExportResult): string[] {
   const lines = result.images.map((i) => {
