@@ -214,6 +214,24 @@ describe.runIf(hasSkopeo)('2, 3, 5 and 6. skopeo archives', () => {
     expect(explained.winner?.digest).toBe(arm64.desc.digest);
   });
 
+  it('9. a convert that changes nothing writes nothing and says so', async () => {
+    const out = at('skopeo-seven.tar');
+    if (!existsSync(out)) skopeo('copy', '--all', `oci:${at('seven-src')}:seven`, `oci-archive:${out}:seven`);
+    const root = freshRoot();
+    const imported = await runFerryJson<ImportJson>(['--root', root, 'import', '--all-platforms', '--no-unpack', out], host('linux/amd64'));
+    const name = imported.images[0]!.names[0]!;
+    const before = readFileSync(join(root, 'index.json'));
+    const blobsBefore = readdirSync(join(root, 'blobs', 'sha256')).sort();
+    const converted = await runFerryJson<{ unchanged: boolean; changed: unknown[]; target: { digest: string } }>(['--root', root, 'convert', '--oci', '--layers', 'gzip', name]);
+    expect(converted.unchanged).toBe(true);
+    expect(converted.changed).toEqual([]);
+    expect(converted.target.digest).toBe(imported.images[0]!.digest);
+    expect(readFileSync(join(root, 'index.json')).equals(before)).toBe(true);
+    expect(readdirSync(join(root, 'blobs', 'sha256')).sort()).toEqual(blobsBefore);
+    const text = await runFerry(['--root', root, 'convert', '--oci', name]);
+    expect(text.stdout).toContain('nothing to change');
+  });
+
   it('5. a docker-save layer whose file is in the archive is that file, whatever LayerSources says', async () => {
     const out = at('skopeo-amd64-docker.tar');
     skopeo('--override-arch', 'amd64', '--override-os', 'linux', 'copy', `oci:${at('seven-src')}:seven`, `docker-archive:${out}:ferry/amd64:1`);
