@@ -3,7 +3,7 @@ import { type Descriptor, type Platform } from '../oci/descriptor.js';
 import { isImageConfig, isIndex, isManifest, isNonDistributable } from '../oci/mediatypes.js';
 import { ImageConfigSchema, IndexSchema, ManifestSchema } from '../oci/schemas.js';
 import type { ContentSource } from '../oci/transport.js';
-import { attestationSubject, isAttestation, type Matcher } from '../platform/index.js';
+import { attestationSubject, formatPlatform, isAttestation, type Matcher } from '../platform/index.js';
 import { readDocument } from './read-document.js';
 
 /** Which platforms of an index to take: all of them, or those a matcher accepts. */
@@ -31,8 +31,10 @@ export interface ResolvedImage {
   /** Index documents walked, the top one first. */
   indexes: Descriptor[];
   selected: PlatformImage[];
-  /** Manifests of the index the filter left out. */
+  /** Entries of the index the filter left out; a manifest's platform is read from its config when the entry has none. */
   skipped: Descriptor[];
+  /** The manifests among `skipped`, with what the source holds of them: what "available" is answered from. */
+  others: ManifestContent[];
   /** Nested indexes the source lacks: whatever platforms they name are missing too. */
   missingIndexes: Descriptor[];
 }
@@ -48,7 +50,7 @@ export async function resolveImage(source: ContentSource, target: Descriptor, fi
       hint: 'the archive or store does not hold the image it names; export it again',
     });
   }
-  const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [], missingIndexes: [] };
+  const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [], others: [], missingIndexes: [] };
   const attestations: Descriptor[] = [];
   await walkManifests(source, target, resolved, attestations, filter, new Set());
   for (const att of attestations) {
@@ -77,21 +79,33 @@ async function walkManifests(
         if (await source.has(child)) await walkManifests(source, child, out, attestations, filter, seen);
         else out.missingIndexes.push(child);
       } else if (!isManifest(child.mediaType)) out.skipped.push(child);
-      else if (filter.all || !child.platform || filter.matcher.match(child.platform)) out.selected.push({ ...(await manifestContent(source, child)), attachments: [] });
-      else out.skipped.push(child);
+      else await selectManifest(source, child, out, filter);
     }
     return;
   }
   if (isManifest(desc.mediaType)) {
-    const content = await manifestContent(source, desc);
-    if (filter.all || !content.platform || filter.matcher.match(content.platform)) out.selected.push({ ...content, attachments: [] });
-    else out.skipped.push(desc);
+    await selectManifest(source, desc, out, filter);
     return;
   }
   throw new FerryError('ERR_UNSUPPORTED_MEDIA_TYPE', `${desc.digest} has media type ${desc.mediaType}, which is not an image index or manifest`, {
     digest: desc.digest,
     hint: 'name an image, not a blob',
   });
+}
+
+/**
+ * Keeps or leaves out one manifest by its platform: the index entry's, else its config's (podman and buildah
+ * layouts write entries without one), so a manifest left out still says which platform it is. A manifest with no
+ * platform at all (an artifact) is kept: any host takes it.
+ */
+async function selectManifest(source: ContentSource, desc: Descriptor, out: ResolvedImage, filter: PlatformFilter): Promise<void> {
+  const content = await manifestContent(source, desc);
+  if (filter.all || !content.platform || filter.matcher.match(content.platform)) {
+    out.selected.push({ ...content, attachments: [] });
+    return;
+  }
+  out.skipped.push({ ...desc, platform: content.platform });
+  out.others.push(content);
 }
 
 /** Reads a manifest (when present) and checks which of its blobs the source holds. */
@@ -128,8 +142,21 @@ async function platformFromConfig(source: ContentSource, desc: Descriptor): Prom
   };
 }
 
+/** The one completeness check: a manifest is complete when the source holds it and every blob it needs. */
 export function isComplete(content: ManifestContent): boolean {
   return content.missing.length === 0;
+}
+
+/**
+ * The one answer to "which platforms could I have asked for": those of the image, selected or left out, whose
+ * content is complete in the source, the selected ones first. A platform the source holds only in part is not
+ * available, whatever its index entry says.
+ */
+export function availablePlatforms(image: Pick<ResolvedImage, 'selected' | 'others'>): Platform[] {
+  const complete = [...image.selected, ...image.others].filter((c) => c.platform && isComplete(c));
+  const seen = new Map<string, Platform>();
+  for (const c of complete) seen.set(formatPlatform(c.platform!), c.platform!);
+  return [...seen.values()];
 }
 
 /** Every blob a resolved image needs that the source holds: documents, configs, layers, attachments. */

@@ -5,7 +5,7 @@ import { readBlobBytes, readDocument } from '../graph/read-document.js';
 import { convertImage } from '../convert/index.js';
 import type { Compression } from '../oci/compression.js';
 import type { ContentSource } from '../oci/transport.js';
-import { isComplete, presentBlobs, resolveImage, type ResolvedImage } from '../graph/resolve.js';
+import { availablePlatforms, isComplete, presentBlobs, type ResolvedImage, resolveImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex, isNonDistributable, layerCompression } from '../oci/mediatypes.js';
 import { normalizeName } from '../oci/reference.js';
@@ -189,7 +189,7 @@ function checkComplete(resolved: ResolvedImage, name: string, opts: ExportOption
   }
   if (resolved.selected.length === 0) {
     throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${name} has no platform matching the selection`, {
-      hint: `available: ${resolved.skipped.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)).join(', ')}; use --platform or --all-platforms`,
+      hint: `available: ${availablePlatforms(resolved).map(formatPlatform).join(', ') || 'none'}; use --platform or --all-platforms`,
     });
   }
   return incomplete.length > 0 || resolved.missingIndexes.length > 0;
