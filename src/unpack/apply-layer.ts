@@ -181,9 +181,14 @@ class LayerApplier {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    clearPath(path, false);
-    this.resolver.removed();
+    this.clear(path);
     return create();
+  }
+
+  /** Removes what is at `path`; the resolver forgets what it knew only when that was a tree or a symlink. */
+  private clear(path: string): void {
+    const { existing } = clearPath(path, false);
+    if (!existing || existing.isDirectory() || existing.isSymbolicLink()) this.resolver.removed();
   }
 
   private directory(path: string, components: string[], label: EntryLabel, attrs: EntryAttributes, parent: ResolvedDirectory): void {
@@ -196,14 +201,14 @@ class LayerApplier {
       chownDirectory(path, attrs);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const kept = clearPath(path, true);
-      if (kept) {
+      const { existing: kept, kept: merged } = clearPath(path, true);
+      if (kept && merged) {
         // A lower layer's directory: the layers merge, and its owner and mode become this entry's.
         setMode = true;
         setgid = (kept.mode & 0o2000) !== 0;
         chownDirectory(path, { ...attrs, chown: this.isRoot && (kept.uid !== attrs.uid || kept.gid !== attrs.gid) });
       } else {
-        this.resolver.removed();
+        if (!kept || kept.isSymbolicLink()) this.resolver.removed();
         makeDirectory(path, planned.mode);
         chownDirectory(path, attrs);
       }
@@ -224,8 +229,7 @@ class LayerApplier {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         // Clearing the name may remove the source too (a link to a file inside the directory it replaces).
-        clearPath(path, false);
-        this.resolver.removed();
+        this.clear(path);
         found = hardlinkSource(source);
         if (typeof found !== 'string') makeHardlink(path, source);
       }

@@ -40,14 +40,15 @@ export interface EntryAttributes {
 
 /**
  * Makes room for an entry at `path`: whatever is there is removed (a symlink itself, never its target),
- * except a directory meeting a directory entry, which is kept so the layers merge. Returns the kept directory.
+ * except a directory meeting a directory entry, which is kept so the layers merge. Returns what was there (kept
+ * or removed), if anything.
  */
-export function clearPath(path: string, isDirectoryEntry: boolean): Stats | undefined {
+export function clearPath(path: string, isDirectoryEntry: boolean): { existing?: Stats; kept: boolean } {
   const existing = lstatOrUndefined(path);
-  if (!existing) return undefined;
-  if (isDirectoryEntry && existing.isDirectory()) return existing;
+  if (!existing) return { kept: false };
+  if (isDirectoryEntry && existing.isDirectory()) return { existing, kept: true };
   rmSync(path, { recursive: true, force: true });
-  return undefined;
+  return { existing, kept: false };
 }
 
 const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
