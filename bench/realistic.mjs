@@ -40,6 +40,11 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
   const ferry = (root, args) => timed(process.execPath, [ferryBin, '--root', root, ...args]);
   const ops = { unpack: new Samples(), import: new Samples(), noUnpack: new Samples(), zstd: new Samples(), startup: new Samples(), large: new Samples() };
   const layers = image.plainLayers;
+  // Each sample is logged as it is taken: on a busy machine a long run can be followed (and read back) as it goes.
+  const record = (samples, op, name, sample) => {
+    samples.add(name, sample);
+    log(`  ${op} ${name}: ${sample.seconds.toFixed(2)} s, ${sample.rssMB.toFixed(0)} MB`);
+  };
 
   // Stores to unpack from, made once, untimed: the gzip image, and the zstd one (same name, so a store of its own).
   const store = fresh('store');
@@ -50,59 +55,59 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
 
   for (let r = 0; r < reps; r++) {
     log(`realistic run ${r + 1}/${reps}`);
-    ops.unpack.add('ferry', await ferry(store, ['unpack', '--platform', 'linux/amd64', image.image, fresh('rootfs')]));
+    record(ops.unpack, 'unpack', 'ferry', await ferry(store, ['unpack', '--platform', 'linux/amd64', image.image, fresh('rootfs')]));
     fresh('rootfs');
     if (tools.tar) {
       const rootfs = fresh('tar-rootfs');
       mkdirSync(rootfs);
-      ops.unpack.add('tar -xzf', await timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do tar -xzf "$l" -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.gz)]));
+      record(ops.unpack, 'unpack', 'tar -xzf', await timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do tar -xzf "$l" -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.gz)]));
       fresh('tar-rootfs');
     }
     if (umociLayout) {
-      ops.unpack.add('umoci', await timed('umoci', ['unpack', '--image', `${umociLayout}:amd64`, fresh('umoci-bundle')]));
+      record(ops.unpack, 'unpack', 'umoci', await timed('umoci', ['unpack', '--image', `${umociLayout}:amd64`, fresh('umoci-bundle')]));
       fresh('umoci-bundle');
     }
 
-    ops.import.add('ferry', await ferry(fresh('import-store'), ['import', '--all-platforms', image.archive1x]));
+    record(ops.import, 'import', 'ferry', await ferry(fresh('import-store'), ['import', '--all-platforms', image.archive1x]));
     fresh('import-store');
     if (tools.skopeo && tools.umoci) {
       const oci = fresh('skopeo-oci');
       const copy = await timed('skopeo', ['copy', '--all', '-q', `oci-archive:${image.archive1x}`, `oci:${oci}:1`]);
       const layout = umociLayoutFor(fresh('skopeo-umoci-layout'), join(oci, 'blobs'), image.amd64Manifest);
       const unpack = await timed('umoci', ['unpack', '--image', `${layout}:amd64`, fresh('skopeo-bundle')]);
-      ops.import.add('skopeo copy + umoci unpack', { seconds: copy.seconds + unpack.seconds, rssMB: Math.max(copy.rssMB, unpack.rssMB) });
+      record(ops.import, 'import', 'skopeo copy + umoci unpack', { seconds: copy.seconds + unpack.seconds, rssMB: Math.max(copy.rssMB, unpack.rssMB) });
       fresh('skopeo-oci');
       fresh('skopeo-umoci-layout');
       fresh('skopeo-bundle');
     }
 
-    ops.noUnpack.add('ferry', await ferry(fresh('no-unpack-store'), ['import', '--all-platforms', '--no-unpack', image.archive1x]));
+    record(ops.noUnpack, 'noUnpack', 'ferry', await ferry(fresh('no-unpack-store'), ['import', '--all-platforms', '--no-unpack', image.archive1x]));
     fresh('no-unpack-store');
     if (tools.tar) {
       const out = fresh('tar-archive');
       mkdirSync(out);
-      ops.noUnpack.add('tar -xf + sync', await timed('sh', ['-c', 'tar -xf "$1" -C "$2" && sync', 'sh', image.archive1x, out]));
+      record(ops.noUnpack, 'noUnpack', 'tar -xf + sync', await timed('sh', ['-c', 'tar -xf "$1" -C "$2" && sync', 'sh', image.archive1x, out]));
       fresh('tar-archive');
     }
 
-    ops.zstd.add('ferry', await ferry(zstdStore, ['unpack', '--platform', 'linux/amd64', image.image, fresh('zstd-rootfs')]));
+    record(ops.zstd, 'zstd', 'ferry', await ferry(zstdStore, ['unpack', '--platform', 'linux/amd64', image.image, fresh('zstd-rootfs')]));
     fresh('zstd-rootfs');
     if (tools.zstd && tools.tar) {
       const rootfs = fresh('zstd-tar-rootfs');
       mkdirSync(rootfs);
-      ops.zstd.add('zstd -dc | tar -x', await timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do zstd -dc "$l" | tar -x -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.zst)]));
+      record(ops.zstd, 'zstd', 'zstd -dc | tar -x', await timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do zstd -dc "$l" | tar -x -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.zst)]));
       fresh('zstd-tar-rootfs');
     }
 
     if (process.env.BENCH_SKIP_4X !== '1') {
-      ops.large.add('ferry import 1×', ops.import.runs.get('ferry').at(-1));
-      ops.large.add('ferry import 4×', await ferry(fresh('large-store'), ['import', '--all-platforms', image.archive4x]));
+      record(ops.large, 'large', 'ferry import 1×', ops.import.runs.get('ferry').at(-1));
+      record(ops.large, 'large', 'ferry import 4×', await ferry(fresh('large-store'), ['import', '--all-platforms', image.archive4x]));
       fresh('large-store');
     }
   }
   for (let r = 0; r < STARTUP_REPS; r++) {
-    ops.startup.add('ferry version', await timed(process.execPath, [ferryBin, 'version']));
-    ops.startup.add('node -e 0', await timed(process.execPath, ['-e', '0']));
+    record(ops.startup, 'startup', 'ferry version', await timed(process.execPath, [ferryBin, 'version']));
+    record(ops.startup, 'startup', 'node -e 0', await timed(process.execPath, ['-e', '0']));
   }
   rmSync(dir, { recursive: true, force: true });
   return summarizeRealistic(image, ops, reps, chartsDir);
@@ -135,7 +140,7 @@ function summarizeRealistic(image, ops, reps, chartsDir) {
     target('ferry version vs node -e 0', ratio(startup['ferry version'], startup['node -e 0']), TARGETS.startupVsNode),
     target('zstd unpack vs zstd -dc | tar -x', ratio(zstd.ferry, zstd['zstd -dc | tar -x']), TARGETS.zstdVsZstdTar),
     target('peak RSS of every ferry run (MB)', ferryRss.length ? Number(Math.max(...ferryRss).toFixed(1)) : undefined, TARGETS.peakRssMB, true),
-    target('peak RSS 4× / 1× import', ratio({ seconds: large['ferry import 4×']?.rssMB }, { seconds: large['ferry import 1×']?.rssMB }), 1.1),
+    target('peak RSS 4× / 1× import', large['ferry import 4×'] ? ratio({ seconds: large['ferry import 4×'].rssMB }, { seconds: large['ferry import 1×'].rssMB }) : undefined, 1.1),
   ];
   const charts = {};
   const titles = {
