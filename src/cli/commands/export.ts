@@ -6,7 +6,7 @@ import { readExcludedBlobs } from '../../ops/delta.js';
 import { exportImages, type ExportResult } from '../../ops/export-archive.js';
 import { openOutput } from '../../ops/open-output.js';
 import { shortDigest } from '../../oci/digest.js';
-import { emit, type GlobalOptions } from '../output.js';
+import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 import { toList } from '../arguments.js';
 import { progressReporter } from '../progress.js';
