@@ -23,7 +23,7 @@ const explain: CommandModule<GlobalOptions, ExplainArgs> = {
     const candidates = await platformCandidates(() => openStore(argv), argv.against);
     const specs = argv.specs.map((s) => (s === 'host' ? formatPlatform(hostPlatform()) : s));
     const explanation = explainPlatforms(specs, candidates, { strict: Boolean(argv.strict) });
-    emit(argv, explanation, () => [formatExplanation(explanation)]);
+    emit(argv, explanation, () => formatExplanation(explanation));
   },
 };
 
