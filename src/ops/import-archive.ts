@@ -74,7 +74,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
       const names = nameImage(found, opts);
       // The staging area also sees the store's blobs: a delta is complete when the store holds its base.
       if (isDelta(found.target)) requireDeltaBase(resolved, names[0] ?? found.target.digest, input.where);
-      checkSelection(resolved, found, selection.requested, opts, input.where);
+      checkSelection(resolved, found, selection.requested, opts, contents.blobs, input.where);
       const summary = summarize(resolved, names);
       if (opts.unpack !== false) summary.unpack = await unpack(store, staging, resolved, opts, selection.requested, host);
       for (const d of presentBlobs(resolved)) keep.set(d.digest, d);
@@ -113,7 +113,14 @@ function pick(found: ArchiveImage): { containerdName?: string; refName?: string 
  * Default and --platform imports must bring the platforms they name; --all-platforms takes whatever is
  * complete and reports the rest.
  */
-function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested: Platform[], opts: ImportOptions, where: string): void {
+function checkSelection(
+  resolved: ResolvedImage,
+  found: ArchiveImage,
+  requested: Platform[],
+  opts: ImportOptions,
+  blobs: ArchiveContents['blobs'],
+  where: string,
+): void {
   const label = found.containerdName ?? found.refName ?? found.repoTags[0] ?? found.target.digest;
   const complete = resolved.selected.filter((s) => s.platform && isComplete(s));
   if (opts.allPlatforms) return;
@@ -127,24 +134,43 @@ function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested:
           hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
         });
       }
-      if (!isComplete(hit)) {
-        const missing = ` (missing ${hit.missing.map((m) => m.digest).join(', ')})`;
-        throw new FerryError('ERR_INCOMPLETE', `${where}: image ${label} has no complete content for ${formatPlatform(p)}${missing}`, {
-          path: where,
-          hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
-        });
-      }
+      if (!isComplete(hit)) throw incompleteError(hit, blobs, resolved, label, where);
     }
     return;
   }
   // Artifacts have no platform: any host takes them, as long as they are complete.
   const artifactsOnly = resolved.selected.length > 0 && resolved.selected.every((s) => !s.platform && isComplete(s));
   if (complete.length === 0 && !artifactsOnly) {
+    // A manifest the host can run that lacks blobs is an incomplete (or lying) archive, not a platform question.
+    const runnable = resolved.selected.find((s) => s.platform);
+    if (runnable) throw incompleteError(runnable, blobs, resolved, label, where);
     throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: image ${label} has no content the host can run`, {
       path: where,
       hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; use --all-platforms or --platform P`,
     });
   }
+}
+
+/**
+ * Why a platform's content is not complete: a descriptor whose size disagrees with the blob the archive holds
+ * under its digest is a lie (ERR_SIZE_MISMATCH); otherwise blobs are absent (ERR_INCOMPLETE).
+ */
+function incompleteError(image: PlatformImage, blobs: ArchiveContents['blobs'], resolved: ResolvedImage, label: string, where: string): FerryError {
+  const platform = image.platform ? formatPlatform(image.platform) : 'its platform';
+  for (const desc of image.missing) {
+    const held = blobs.get(desc.digest);
+    if (held === undefined || held === desc.size) continue;
+    return new FerryError('ERR_SIZE_MISMATCH', `${where}: image ${label} (${platform}) describes ${desc.digest} as ${desc.size} bytes, but the archive's blob is ${held} bytes`, {
+      path: where,
+      digest: desc.digest,
+      hint: 'the archive is corrupt or was tampered with; export it again',
+    });
+  }
+  const missing = image.missing.map((m) => m.digest).join(', ');
+  return new FerryError('ERR_INCOMPLETE', `${where}: image ${label} has no complete content for ${platform} (missing ${missing})`, {
+    path: where,
+    hint: `the archive lacks these blobs; export it again with them, or choose another platform (available: ${availablePlatforms(resolved).join(', ') || 'none'}) with --platform or --all-platforms`,
+  });
 }
 
 function availablePlatforms(resolved: ResolvedImage): string[] {

@@ -175,6 +175,13 @@ class Scanner {
   }
 
   private addLink(name: string, target: string): void {
+    if (blobDigestOf(name, this.where) !== undefined) {
+      // A blob is looked up by its digest, never through links: a link there would only make it look absent.
+      throw new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${this.where}:${name} is a link, but the blobs of an OCI layout are regular files`, {
+        path: `${this.where}:${name}`,
+        hint: 'the archive is corrupt or hostile; export it again with a tool that writes blobs as files',
+      });
+    }
     const existing = this.result.links.get(name);
     if ((existing !== undefined && existing !== target) || this.result.files.has(name)) throw duplicate(name, this.where);
     this.result.links.set(name, target);
