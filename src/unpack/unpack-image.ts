@@ -6,16 +6,16 @@ import { readLayer } from '../oci/layer-stream.js';
 import { isNonDistributable } from '../oci/mediatypes.js';
 import type { ContentSource } from '../oci/transport.js';
 import { type ApplyStats, applyLayer } from './apply-layer.js';
-import { BombGuard, maxDecompressionRatio } from './bomb-guard.js';
+import { BombGuard, maxDecompressionRatio } from '../oci/bomb-guard.js';
 
 export interface UnpackImageOptions {
   /** Apply ownership and setuid/setgid bits; defaults to whether the process runs as root. */
   isRoot?: boolean;
   /** Called for each warning as it happens (they are also returned). */
   onWarning?(message: string): void;
-  /** How many times its compressed size a layer may inflate to (see bomb-guard.ts); default $FERRY_MAX_DECOMPRESSION_RATIO or 1000. */
+  /** How many times its compressed size a layer may inflate to (see oci/bomb-guard.ts); default $FERRY_MAX_DECOMPRESSION_RATIO or 1000. */
   maxDecompressionRatio?: number;
-  /** Bytes every layer may inflate to whatever its ratio (see bomb-guard.ts). */
+  /** Bytes every layer may inflate to whatever its ratio (see oci/bomb-guard.ts). */
   minDecompressionLimit?: number;
 }
 
