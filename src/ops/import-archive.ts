@@ -1,4 +1,4 @@
-import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
+import { maxImportSize, readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
 import { isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
@@ -24,6 +24,8 @@ export interface ImportOptions extends PlatformArgs, NamingOptions {
   /** With --digests: only add digest names to images that have no other name. */
   skipDigestForNamed?: boolean;
   host?: Platform;
+  /** `--max-size`: cap on the archive's tar bytes, e.g. `20G` (default $FERRY_MAX_IMPORT_SIZE, else 256 GiB). */
+  maxSize?: string;
   /** Bytes of the archive read so far, and its size when known (not for stdin). */
   onProgress?: (read: number, total?: number) => void;
 }
@@ -64,7 +66,11 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const staging = await store.stage();
   try {
     const stream = opts.onProgress ? input.stream.pipe(readProgress(opts.onProgress, input.size)) : input.stream;
-    const contents = await readArchive(stream, staging, { where: input.where });
+    const contents = await readArchive(stream, staging, {
+      where: input.where,
+      ...(input.size === undefined ? {} : { size: input.size }),
+      maxBytes: maxImportSize(opts.maxSize),
+    });
     const images: ImportedImage[] = [];
     const keep = new Map<string, Descriptor>();
     const records: { name: string; target: Descriptor }[] = [];

@@ -13,6 +13,8 @@ import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
 import type { BlobSink } from '../../oci/transport.js';
 import { hardlinkTarget, MAX_LINK_HOPS, safeEntryName, symlinkTarget } from '../tar-safety.js';
 import { sniffStream } from '../../oci/sniff-stream.js';
+import { ArchiveBudget, ByteCounter } from './archive-budget.js';
+import { EndOfArchive } from './end-of-archive.js';
 
 /** A regular file of the archive, now in the sink. */
 export interface ArchiveFile {
@@ -59,10 +61,23 @@ interface Entry {
   on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-export async function scanArchive(input: Readable, sink: BlobSink, where: string): Promise<ScannedArchive> {
+export interface ScanLimits {
+  /** The archive file's size, when known (not for stdin): a compressed archive's inflation is measured against it. */
+  knownSize?: number;
+  /** Cap on the archive's tar bytes (see archive-budget.ts). */
+  maxBytes: number;
+  /** How many times its compressed size a compressed archive may inflate to. */
+  ratio: number;
+}
+
+export async function scanArchive(input: Readable, sink: BlobSink, where: string, limits: ScanLimits): Promise<ScannedArchive> {
   const { compression, stream } = await sniffStream(input);
   const extract = tar.extract();
-  const stages = compression === 'none' ? [stream, extract] : [stream, createDecompressor(compression, where), extract];
+  const end = new EndOfArchive();
+  const counter = new ByteCounter();
+  const compressed = () => Math.max(limits.knownSize ?? 0, counter.bytes);
+  const budget = new ArchiveBudget({ where, maxBytes: limits.maxBytes, ...(compression === 'none' ? {} : { inflation: { ratio: limits.ratio, compressedBytes: compressed } }) });
+  const stages = compression === 'none' ? [stream, budget, end, extract] : [stream, counter, createDecompressor(compression, where), budget, end, extract];
   const piped = pipeline(stages as unknown as [Readable, NodeJS.WritableStream]).then(
     () => undefined,
     (err: unknown) => err,
@@ -77,8 +92,14 @@ export async function scanArchive(input: Readable, sink: BlobSink, where: string
     await piped;
     throw tarStreamError(err, where);
   }
-  const pipeError = await piped;
-  if (pipeError !== undefined) throw tarStreamError(pipeError, where);
+  // Past the end-of-archive marker: wait for the input's end unless more than padding follows it (/dev/zero).
+  const outcome = await Promise.race([piped, end.stopped.then(() => 'stopped' as const)]);
+  if (outcome === 'stopped') {
+    input.destroy();
+    await piped;
+    return scanner.result;
+  }
+  if (outcome !== undefined) throw tarStreamError(outcome, where);
   return scanner.result;
 }
 
