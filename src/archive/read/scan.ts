@@ -8,13 +8,14 @@ import { finished, pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../../errors.js';
 import { createDecompressor, SNIFF_BYTES } from '../../oci/compression.js';
-import { parseDigest } from '../../oci/digest.js';
+import { DigestingStream, parseDigest } from '../../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
 import type { BlobSink } from '../../oci/transport.js';
 import { hardlinkTarget, MAX_LINK_HOPS, safeEntryName, symlinkTarget } from '../tar-safety.js';
 import { sniffStream } from '../../oci/sniff-stream.js';
 import { ArchiveBudget, ByteCounter } from './archive-budget.js';
 import { EndOfArchive } from './end-of-archive.js';
+import { ReachableBlobs } from './reachable.js';
 
 /** A regular file of the archive, now in the sink. */
 export interface ArchiveFile {
@@ -127,6 +128,9 @@ export function blobPath(digest: string): string {
 class Scanner {
   readonly result: ScannedArchive = { files: new Map(), links: new Map(), documents: new Map(), blobs: new Map() };
   private retainBudget = MAX_RETAINED_BYTES;
+  private readonly reachable = new ReachableBlobs();
+  /** Every regular file's digest by name, written or not, to tell duplicates apart. */
+  private readonly fileDigests = new Map<string, string>();
 
   constructor(
     private readonly sink: BlobSink,
@@ -155,6 +159,8 @@ class Scanner {
 
   private async addFile(name: string, entry: Entry, size: number): Promise<void> {
     const known = KNOWN_DOCUMENT.test(name);
+    const blobDigest = blobDigestOf(name, this.where);
+    if (this.isUnreferenced(name, known, blobDigest)) return this.skipFile(name, entry);
     if (known && size > MAX_DOCUMENT_BYTES) {
       throw new FerryError('ERR_TOO_LARGE', `${this.where}:${name} claims ${size} bytes, more than the ${MAX_DOCUMENT_BYTES} allowed for a JSON document`, {
         path: `${this.where}:${name}`,
@@ -166,7 +172,6 @@ class Scanner {
     const stream = new ObservedEntry(mayRetain, known);
     entry.on('error', (err: Error) => stream.destroy(err));
     entry.pipe(stream);
-    const blobDigest = blobDigestOf(name, this.where);
     let written: { digest: string; size: number };
     try {
       if (blobDigest === undefined) {
@@ -185,14 +190,45 @@ class Scanner {
     if (document && (single || document.length <= this.retainBudget)) {
       if (!single && !this.result.documents.has(name)) this.retainBudget -= document.length;
       this.result.documents.set(name, document);
+      if (name === 'index.json') this.reachable.addIndex(document, this.documentOf);
+      else if (blobDigest !== undefined) this.reachable.addDocument(blobDigest, document, this.documentOf);
     }
   }
 
+  /**
+   * Once an archive is known to be an OCI layout (its oci-layout came first, as ferry and most tools write it),
+   * entries outside blobs/ other than the metadata files are never read, and neither is a blob no image of a
+   * fully-seen index.json references. Before that, nothing is known to be unreferenced.
+   */
+  private isUnreferenced(name: string, known: boolean, blobDigest: string | undefined): boolean {
+    if (!this.result.documents.has('oci-layout') || known) return false;
+    return blobDigest === undefined || this.reachable.isUnreferenced(blobDigest);
+  }
+
+  private readonly documentOf = (digest: string): Buffer | undefined => this.result.documents.get(blobPath(digest));
+
   private record(name: string, file: ArchiveFile): void {
-    const existing = this.result.files.get(name);
-    if ((existing && existing.digest !== file.digest) || this.result.links.has(name)) throw duplicate(name, this.where);
+    this.checkUnique(name, file.digest);
     this.result.files.set(name, file);
     this.result.blobs.set(file.digest, file.size);
+  }
+
+  /**
+   * An entry nothing will read is hashed on its way past but not written: disk use stays bounded by what images
+   * reference, and a later entry of the same name with other content is still a conflict.
+   */
+  private async skipFile(name: string, entry: Entry): Promise<void> {
+    const digester = new DigestingStream();
+    entry.on('error', (err: Error) => digester.destroy(err));
+    entry.pipe(digester);
+    await finished(digester.resume());
+    this.checkUnique(name, digester.digest.digest);
+  }
+
+  private checkUnique(name: string, digest: string): void {
+    const existing = this.fileDigests.get(name);
+    if ((existing !== undefined && existing !== digest) || this.result.links.has(name)) throw duplicate(name, this.where);
+    this.fileDigests.set(name, digest);
   }
 
   private addLink(name: string, target: string): void {
@@ -204,7 +240,7 @@ class Scanner {
       });
     }
     const existing = this.result.links.get(name);
-    if ((existing !== undefined && existing !== target) || this.result.files.has(name)) throw duplicate(name, this.where);
+    if ((existing !== undefined && existing !== target) || this.fileDigests.has(name)) throw duplicate(name, this.where);
     this.result.links.set(name, target);
   }
 }

@@ -128,8 +128,13 @@ describe('readArchive refuses hostile archives', () => {
     expect(scan.files.size).toBe(10);
   });
 
-  it('keeps the digest of every unknown file it hashed', async () => {
-    const { contents } = await read(await tarBytes([...LAYOUT, { name: 'README', data: 'hello' }]));
+  it('keeps the digest of every unknown file it hashed, until the archive is known to be an OCI layout', async () => {
+    const { contents } = await read(await tarBytes([{ name: 'README', data: 'hello' }, ...LAYOUT]));
     expect(contents.blobs.get(digestOf('hello'))).toBe(5);
+  });
+
+  it('does not write an entry an OCI layout never reads once its oci-layout has been seen', async () => {
+    const { contents } = await read(await tarBytes([...LAYOUT, { name: 'README', data: 'hello' }]));
+    expect(contents.blobs.has(digestOf('hello'))).toBe(false);
   });
 });
