@@ -75,6 +75,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
     const keep = new Map<string, Descriptor>();
     const records: { name: string; target: Descriptor }[] = [];
     for (const archived of contents.images) {
+      requireClaimedSize(archived.target, contents.blobs, input.where);
       const found = await convertSchema1Image(staging, archived);
       const resolved = await resolveImage(staging, found.target, selection.filter);
       const names = nameImage(found, opts);
@@ -155,6 +156,17 @@ function checkSelection(
       hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; use --all-platforms or --platform P`,
     });
   }
+}
+
+/** An index.json entry whose size disagrees with the blob the archive holds under its digest lies about it. */
+function requireClaimedSize(target: Descriptor, blobs: ArchiveContents['blobs'], where: string): void {
+  const held = blobs.get(target.digest);
+  if (held === undefined || held === target.size) return;
+  throw new FerryError('ERR_SIZE_MISMATCH', `${where}: the archive's index describes ${target.digest} as ${target.size} bytes, but its blob is ${held} bytes`, {
+    path: where,
+    digest: target.digest,
+    hint: 'the archive is corrupt or was tampered with; export it again',
+  });
 }
 
 /**

@@ -47,6 +47,14 @@ describe.concurrent('ferry import names the real fault', () => {
     expect(stderr).toContain(`${doc.layers[0].digest} as 3000000000 bytes`);
   });
 
+  it('an index.json entry claiming 3 GB for a small manifest is a size mismatch (ERR_SIZE_MISMATCH)', async () => {
+    const { blobs, indexJson } = await oneLayerImage();
+    const index = JSON.parse(indexJson.toString());
+    index.manifests[0].size = 3e9;
+    const stderr = await expectRefused(await layoutTar(JSON.stringify(index), blobs), 'ERR_SIZE_MISMATCH');
+    expect(stderr).toContain('as 3000000000 bytes');
+  });
+
   it('a host manifest whose layer is absent is incomplete (ERR_INCOMPLETE), not "no content the host can run"', async () => {
     const { blobs, indexJson } = await oneLayerImage();
     const stderr = await expectRefused(await layoutTar(indexJson, blobs.slice(0, -1)), 'ERR_INCOMPLETE');
