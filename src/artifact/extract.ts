@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lstat, open, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../errors.js';
 import { Annotation, type Descriptor } from '../oci/descriptor.js';
+import { BombGuard, maxDecompressionRatio } from '../oci/bomb-guard.js';
 import { createDecompressor } from '../oci/compression.js';
 import { parseDigest, VerifyingStream } from '../oci/digest.js';
 import type { ImageManifest } from '../oci/schemas.js';
 import type { ContentSource } from '../oci/transport.js';
-import { applyLayer } from '../unpack/index.js';
+import { applyLayer, intoFreshDirectory } from '../unpack/index.js';
 import { layerKind } from './layer-kind.js';
 import { checkTitle } from './title.js';
 
@@ -33,27 +33,17 @@ export interface ExtractedLayer {
  * that name, tar layers are extracted path-safely (applyLayer: no entry and no symlink leads outside), and all
  * layers merge into one directory in manifest order. Every blob is verified while it is written. The result
  * appears at `dir` only when everything was extracted and verified: the work happens in a temporary sibling that
- * is renamed into place, so a corrupt layer leaves nothing behind. `dir` must not exist or be empty.
+ * is renamed into place, so a corrupt layer leaves nothing behind. `dir` must not exist or be empty. Tar layers
+ * are bounded like unpacked ones ($FERRY_MAX_DECOMPRESSION_RATIO).
  */
 export async function extractArtifact(source: ContentSource, manifest: ImageManifest, where: string, dir: string, opts: ExtractOptions = {}): Promise<ExtractedLayer[]> {
   const layers = pickLayers(manifest.layers, where, opts.layer);
-  const target = resolve(dir);
-  await checkEmpty(target);
-  await mkdir(dirname(target), { recursive: true });
-  const temp = join(dirname(target), `.${basename(target)}.ferry-${process.pid}-${randomBytes(6).toString('hex')}`);
-  await mkdir(temp, { mode: 0o755 });
-  try {
+  const ratio = maxDecompressionRatio();
+  return intoFreshDirectory(dir, { hint: 'extract into a new or empty directory' }, async (temp) => {
     const extracted: ExtractedLayer[] = [];
-    for (const layer of layers) extracted.push(await extractLayer(source, layer, temp, opts));
-    await rmdir(target).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
-    await rename(temp, target);
+    for (const layer of layers) extracted.push(await extractLayer(source, layer, temp, ratio, opts));
     return extracted;
-  } catch (err) {
-    await rm(temp, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }
 
 /** The layers `--layer` selects: an index into `layers`, else every layer whose title equals it. */
@@ -69,15 +59,16 @@ export function pickLayers(layers: Descriptor[], where: string, wanted?: string)
   });
 }
 
-async function extractLayer(source: ContentSource, layer: Descriptor, root: string, opts: ExtractOptions): Promise<ExtractedLayer> {
+async function extractLayer(source: ContentSource, layer: Descriptor, root: string, ratio: number, opts: ExtractOptions): Promise<ExtractedLayer> {
   const title = layer.annotations?.[Annotation.title];
   if (title !== undefined) checkTitle(title, `layer ${layer.digest}`);
   const kind = await layerKind(source, layer, title !== undefined);
   const base = { digest: layer.digest, mediaType: layer.mediaType, size: layer.size };
   if (kind.kind === 'tar') {
-    const tarStream = createDecompressor(kind.compression, layer.digest);
+    // The same decompression-bomb bound as unpack: a small layer must not write gigabytes of zeros.
+    const tarStream = new BombGuard({ compressedSize: layer.size, ratio, where: `layer ${layer.digest}` });
     // A digest mismatch found at the end of the blob destroys the tar stream with it, so applyLayer fails with it.
-    const feeding = pipeline(await source.fetch(layer), new VerifyingStream(layer), tarStream);
+    const feeding = pipeline(await source.fetch(layer), new VerifyingStream(layer), createDecompressor(kind.compression, layer.digest), tarStream);
     feeding.catch(() => undefined);
     await applyLayer(root, tarStream, { where: layer.digest, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
     await feeding;
@@ -102,17 +93,4 @@ async function writeFile(path: string, source: ContentSource, layer: Descriptor)
   if (existing) await rm(path, { force: true });
   const handle = await open(path, 'wx', 0o644);
   await pipeline(await source.fetch(layer), new VerifyingStream(layer), handle.createWriteStream({ highWaterMark: 256 * 1024 }));
-}
-
-async function checkEmpty(dir: string): Promise<void> {
-  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [];
-    if (err.code === 'ENOTDIR') throw notEmpty(dir, 'is a file');
-    throw err;
-  });
-  if (entries.length > 0) throw notEmpty(dir, 'is not empty');
-}
-
-function notEmpty(dir: string, why: string): FerryError {
-  return new FerryError('ERR_CONFLICT', `${dir} ${why}`, { path: dir, hint: 'extract into a new or empty directory' });
 }

@@ -1,4 +1,5 @@
 import { FerryError } from '../errors.js';
+import { escapeText } from './escape-text.js';
 
 /** Options every command has. */
 export interface GlobalOptions {
@@ -7,8 +8,9 @@ export interface GlobalOptions {
 }
 
 /**
- * Prints a command's result: JSON with --json, else the text lines. They go to stdout unless `archiveOnStdout`:
- * when stdout carries an archive it carries only the archive, and the result (JSON too) goes to stderr.
+ * Prints a command's result: JSON with --json (exact), else the text lines, each escaped so that no untrusted
+ * string can start a line of its own or reach the terminal as a control sequence. They go to stdout unless
+ * `archiveOnStdout`: when stdout carries an archive it carries only the archive, and the result goes to stderr.
  */
 export function emit(argv: GlobalOptions, value: unknown, text: () => string[], opts: { archiveOnStdout?: boolean } = {}): void {
   const out = opts.archiveOnStdout ? process.stderr : process.stdout;
@@ -17,12 +19,12 @@ export function emit(argv: GlobalOptions, value: unknown, text: () => string[], 
     return;
   }
   const lines = text();
-  if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
+  if (lines.length > 0) out.write(`${lines.map(escapeText).join('\n')}\n`);
 }
 
-/** Notes for the user that must never mix into stdout (which may carry an archive or JSON). */
+/** Notes for the user that must never mix into stdout (which may carry an archive or JSON); one escaped line. */
 export function note(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${escapeText(message)}\n`);
 }
 
 /**
@@ -32,19 +34,26 @@ export function note(message: string): void {
  */
 export function reportError(err: unknown): number {
   if (err instanceof FerryError) {
-    process.stderr.write(`ferry: ${err.toLine()} (${err.code})\n`);
+    process.stderr.write(`ferry: ${escapeText(err.toLine())} (${err.code})\n`);
     return err.code === 'ERR_USAGE' ? 2 : err.code === 'ERR_INTERNAL' ? 70 : 1;
   }
   if (isUsageError(err)) {
-    process.stderr.write(`ferry: ${(err as Error).message} (ERR_USAGE); see 'ferry --help'\n`);
+    process.stderr.write(`ferry: ${escapeText((err as Error).message)} (ERR_USAGE); see 'ferry --help'\n`);
     return 2;
   }
   if (isSystemError(err)) {
-    process.stderr.write(`ferry: ${err.message} (${err.code})\n`);
+    process.stderr.write(`ferry: ${escapeText(err.message)} (${err.code})\n`);
     return 1;
   }
-  process.stderr.write(`ferry: internal error, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`ferry: internal error, please report it: ${internalErrorText(err)}\n`);
   return 70;
+}
+
+/** The message on the error line (escaped: it may quote input), then the stack frames, which are ferry's own. */
+function internalErrorText(err: unknown): string {
+  if (!(err instanceof Error)) return escapeText(String(err));
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [escapeText(`${err.name}: ${err.message}`), ...frames.map(escapeText)].join('\n');
 }
 
 function isUsageError(err: unknown): boolean {

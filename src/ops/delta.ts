@@ -48,7 +48,7 @@ export function alwaysShipped(desc: Descriptor): boolean {
 export async function readExcludedBlobs(path: string): Promise<Set<string>> {
   if (path !== '-' && (await looksLikeList(path))) return readDigestList(path);
   const input = await openInput(path);
-  const contents = await readArchive(input.stream, new MetadataSink(), { where: input.where });
+  const contents = await readArchive(input.stream, new MetadataSink(), { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
   return new Set(contents.blobs.keys());
 }
 

@@ -53,7 +53,7 @@ async function openArchiveImage(store: Store, location: ImageLocation & { kind: 
   const input = await openInput(location.path);
   const staging = await store.stage();
   try {
-    const contents = await readArchive(input.stream, staging, { where: input.where });
+    const contents = await readArchive(input.stream, staging, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
     if (contents.images.length !== 1) {
       throw new FerryError('ERR_USAGE', `${input.where} holds ${contents.images.length} images; ferry copies one at a time`, {
         path: input.where,

@@ -1,4 +1,4 @@
-import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
+import { maxImportSize, readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
 import { availablePlatforms, isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
 import { chain } from '../oci/chain.js';
@@ -26,6 +26,8 @@ export interface ImportOptions extends PlatformArgs, NamingOptions {
   /** With --digests: only add digest names to images that have no other name. */
   skipDigestForNamed?: boolean;
   host?: Platform;
+  /** `--max-size`: cap on the archive's tar bytes, e.g. `20G` (default $FERRY_MAX_IMPORT_SIZE, else 256 GiB). */
+  maxSize?: string;
   /** Bytes of the archive read so far, and its size when known (not for stdin). */
   onProgress?: (read: number, total?: number) => void;
 }
@@ -83,7 +85,11 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const staging = await store.stage();
   try {
     const stream = opts.onProgress ? chain(input.stream, readProgress(opts.onProgress, input.size)) : input.stream;
-    const contents = await readArchive(stream, staging, { where: input.where });
+    const contents = await readArchive(stream, staging, {
+      where: input.where,
+      ...(input.size === undefined ? {} : { size: input.size }),
+      maxBytes: maxImportSize(opts.maxSize),
+    });
     const images: ImportedImage[] = [];
     const notImported: NotImportedImage[] = [];
     const warnings: string[] = [];
@@ -96,13 +102,14 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
         warnings.push(`${input.where}: skipped ${entry.target.digest}: media type ${entry.target.mediaType} is not an image index or manifest`);
         continue;
       }
+      requireClaimedSize(entry.target, contents.blobs, input.where);
       const archived = await convertSchema1Image(staging, entry);
       const single = !isIndex(archived.target.mediaType);
       const resolved = await resolveImage(staging, archived.target, single ? { all: true } : selection.filter);
       const names = nameImage(archived, opts);
       // The staging area also sees the store's blobs: a delta is complete when the store holds its base.
       if (isDelta(archived.target)) requireDeltaBase(resolved, names[0] ?? archived.target.digest, input.where);
-      const verdict = judgeImage(resolved, single, selection.requested, opts, `${input.where}: image ${labelOf(archived)}`);
+      const verdict = judgeImage(resolved, single, selection.requested, opts, contents.blobs, `${input.where}: image ${labelOf(archived)}`);
       found.push(...verdict.found);
       const platforms = availablePlatforms(resolved).map(formatPlatform);
       for (const p of platforms) available.add(p);
@@ -173,7 +180,7 @@ interface Verdict {
  * image out. With the host default an index needs a complete platform the host runs (artifacts, having no
  * platform, always qualify); a single manifest is taken whatever its platform.
  */
-function judgeImage(resolved: ResolvedImage, single: boolean, requested: Platform[], opts: ImportOptions, label: string): Verdict {
+function judgeImage(resolved: ResolvedImage, single: boolean, requested: Platform[], opts: ImportOptions, blobs: ArchiveContents['blobs'], label: string): Verdict {
   if (opts.allPlatforms) return { found: [] };
   if (requested.length > 0) {
     const found: Platform[] = [];
@@ -181,14 +188,14 @@ function judgeImage(resolved: ResolvedImage, single: boolean, requested: Platfor
       const hit = resolved.selected.find((s) => s.platform && onlyStrict(p).match(s.platform));
       if (!hit) continue;
       found.push(p);
-      if (!isComplete(hit)) {
-        throw new FerryError('ERR_INCOMPLETE', `${label} has no complete content for ${formatPlatform(p)} (missing ${hit.missing.map((m) => m.digest).join(', ')})`, {
-          digest: hit.missing[0]!.digest,
-          hint: `available: ${availablePlatforms(resolved).map(formatPlatform).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
-        });
-      }
+      if (!isComplete(hit)) throw sizeLie(hit, blobs, label) ?? incompleteError(hit, resolved, label);
     }
     return found.length > 0 ? { found } : { found, leaveOut: `none of ${requested.map(formatPlatform).join(', ')}` };
+  }
+  // A descriptor that lies about a blob's size makes an archive corrupt, not a platform question.
+  for (const s of resolved.selected) {
+    const lie = sizeLie(s, blobs, label);
+    if (lie) throw lie;
   }
   const complete = resolved.selected.filter(isComplete);
   if (single) return complete.length > 0 ? { found: [] } : { found: [], leaveOut: 'incomplete in the archive' };
@@ -205,6 +212,42 @@ function requireEveryRequestedPlatform(requested: Platform[], found: Platform[],
   throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: no image of the archive has a ${absent.map(formatPlatform).join(', ')} manifest`, {
     path: where,
     hint: `available: ${available.join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+  });
+}
+
+/** An index.json entry whose size disagrees with the blob the archive holds under its digest lies about it. */
+function requireClaimedSize(target: Descriptor, blobs: ArchiveContents['blobs'], where: string): void {
+  const held = blobs.get(target.digest);
+  if (held === undefined || held === target.size) return;
+  throw new FerryError('ERR_SIZE_MISMATCH', `${where}: the archive's index describes ${target.digest} as ${target.size} bytes, but its blob is ${held} bytes`, {
+    path: where,
+    digest: target.digest,
+    hint: 'the archive is corrupt or was tampered with; export it again',
+  });
+}
+
+/**
+ * A platform's content counts as missing when a descriptor's size disagrees with the blob the archive holds under
+ * its digest: that is a lie (ERR_SIZE_MISMATCH), not a platform question or an absent blob.
+ */
+function sizeLie(image: PlatformImage, blobs: ArchiveContents['blobs'], label: string): FerryError | undefined {
+  const platform = image.platform ? formatPlatform(image.platform) : 'its platform';
+  for (const desc of image.missing) {
+    const held = blobs.get(desc.digest);
+    if (held === undefined || held === desc.size) continue;
+    return new FerryError('ERR_SIZE_MISMATCH', `${label} (${platform}) describes ${desc.digest} as ${desc.size} bytes, but the archive's blob is ${held} bytes`, {
+      digest: desc.digest,
+      hint: 'the archive is corrupt or was tampered with; export it again',
+    });
+  }
+  return undefined;
+}
+
+function incompleteError(image: PlatformImage, resolved: ResolvedImage, label: string): FerryError {
+  const platform = image.platform ? formatPlatform(image.platform) : 'its platform';
+  return new FerryError('ERR_INCOMPLETE', `${label} has no complete content for ${platform} (missing ${image.missing.map((m) => m.digest).join(', ')})`, {
+    digest: image.missing[0]!.digest,
+    hint: `available: ${availablePlatforms(resolved).map(formatPlatform).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
   });
 }
 

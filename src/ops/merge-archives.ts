@@ -58,7 +58,7 @@ export async function mergeArchives(inputs: string[], out: Writable, scratch: St
   const droppedAttestations = new Map<string, number>();
   for (const path of inputs) {
     const input = await openInput(path);
-    const contents = await readArchive(input.stream, scratch, { where: input.where });
+    const contents = await readArchive(input.stream, scratch, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
     for (const found of contents.images) {
       const name = imageName(found, input.where, opts.name);
       const group = groups.get(name) ?? { name, members: [], tops: [] };

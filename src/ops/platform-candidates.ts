@@ -20,7 +20,7 @@ export async function platformCandidates(store: () => Promise<Store>, against: s
   if (found.kind === 'image') return candidatesOf(found.store, found.record.target);
   const sink = new MetadataSink();
   const input = await openInput(found.path);
-  const contents = await readArchive(input.stream, sink, { where: input.where });
+  const contents = await readArchive(input.stream, sink, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
   const all = await Promise.all(contents.images.map((i) => candidatesOf(sink, i.target)));
   return all.flat();
 }

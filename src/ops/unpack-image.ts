@@ -5,12 +5,14 @@ import { normalizeName } from '../oci/reference.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
 import { hostPlatform, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
-import { unpackImage } from '../unpack/index.js';
+import { intoFreshDirectory, unpackImage } from '../unpack/index.js';
 import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
 
 export interface UnpackOptions {
   platform?: string;
   strictPlatform?: boolean;
+  /** `--force`: replace a non-empty DIR (its old content is removed once the image is unpacked). */
+  force?: boolean;
 }
 
 export interface UnpackResult extends UnpackChoice {
@@ -20,7 +22,11 @@ export interface UnpackResult extends UnpackChoice {
   warnings: string[];
 }
 
-/** `ferry unpack IMAGE DIR`: the best match for the requested platform (or the host) written into DIR. */
+/**
+ * `ferry unpack IMAGE DIR`: the best match for the requested platform (or the host) written into DIR. DIR must be
+ * new or empty (or `force`): the layers are applied in a temporary sibling that replaces DIR only once every
+ * layer is verified, so a failure leaves DIR as it was and an image's whiteouts never touch the user's files.
+ */
 export async function unpackToDirectory(store: Store, name: string, dir: string, opts: UnpackOptions): Promise<UnpackResult> {
   const full = normalizeName(name);
   const record = await store.getImage(full);
@@ -38,6 +44,10 @@ export async function unpackToDirectory(store: Store, name: string, dir: string,
   }
   const config = (await readDocument(store, choice.image.config, ImageConfigSchema)).value;
   const warnings: string[] = [];
-  await unpackImage(store, choice.image.layers, config.rootfs.diff_ids, dir, { onWarning: (w: string) => warnings.push(w) });
+  const { layers } = choice.image;
+  const hint = 'unpack into a new or empty directory, or pass --force to replace this one';
+  await intoFreshDirectory(dir, { hint, ...(opts.force ? { force: true } : {}) }, (temp) =>
+    unpackImage(store, layers, config.rootfs.diff_ids, temp, { onWarning: (w: string) => warnings.push(w) }),
+  );
   return { ...choice, name: full, dir, manifest: choice.image.manifest.digest, warnings };
 }

@@ -19,6 +19,6 @@ export async function unpackPlatformImage(store: Store, source: ContentSource, i
   }
   const config = (await readDocument(source, image.config, ImageConfigSchema)).value;
   const warnings: string[] = [];
-  const result = await ensureSnapshot(store.root, source, image.layers, config.rootfs.diff_ids, { onWarning: (w: string) => warnings.push(w) });
+  const result = await ensureSnapshot(store, source, image.layers, config.rootfs.diff_ids, { onWarning: (w: string) => warnings.push(w) });
   return { snapshot: result.path, reused: result.reused, warnings };
 }

@@ -28,7 +28,7 @@ export interface VerifyResult extends ArchiveTrees {
 export async function readArchiveTrees(path: string): Promise<ArchiveTrees & { contents: ArchiveContents }> {
   const sink = new MetadataSink();
   const input = await openInput(path);
-  const contents = await readArchive(input.stream, sink, { where: input.where });
+  const contents = await readArchive(input.stream, sink, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
   const images = [];
   for (const found of contents.images) images.push(await imageTree(sink as ContentSource, archiveNames(found), found.target));
   const bytes = [...contents.blobs.values()].reduce((a, b) => a + b, 0);

@@ -3,6 +3,7 @@ import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { BlobSink, ContentSource } from '../oci/transport.js';
 import { BlobDirectory, type BlobReader } from './blobs.js';
+import { DiffIDRecords } from './diffids.js';
 import { collectGarbage, type GcResult } from './gc.js';
 import { openLayout, type LayoutPaths } from './layout.js';
 import { withLock } from './lock.js';
@@ -19,10 +20,15 @@ import { Staging } from './staging.js';
  * refers to it; importers therefore write through `stage()`, whose content gc leaves alone until it commits.
  */
 export class Store implements ContentSource, BlobSink, BlobReader {
+  /** Layer blob → diffID pairs verified by unpacking or checking (see diffids.ts). */
+  readonly diffIDs: DiffIDRecords;
+
   private constructor(
     readonly paths: LayoutPaths,
     private readonly blobs: BlobDirectory,
-  ) {}
+  ) {
+    this.diffIDs = DiffIDRecords.at(paths.root);
+  }
 
   /** Opens the store at `root`, creating an empty layout if there is none. */
   static async open(root: string): Promise<Store> {

@@ -6,6 +6,7 @@ import { parseDigest } from '../oci/digest.js';
 import type { ContentSource } from '../oci/transport.js';
 import { chainIDs } from './chain.js';
 import { unpackImage, type UnpackImageOptions } from './unpack-image.js';
+import { recordDiffIDs, type VerifiedDiffIDs, verifyDiffIDs } from './verify-diffids.js';
 
 /**
  * Unpacked images live in the store as `<root>/snapshots/<top chainID hex>/`: the rootfs with every layer
@@ -32,17 +33,32 @@ export function snapshotPath(storeRoot: string, diffIDs: readonly string[]): str
   return join(storeRoot, SNAPSHOTS_DIR, top === undefined ? EMPTY_SNAPSHOT : parseDigest(top).hex);
 }
 
+/** Where snapshots live, and the layer blob → diffID pairs verified so far (the Store is one). */
+export interface SnapshotStore {
+  root: string;
+  diffIDs: VerifiedDiffIDs;
+}
+
+/**
+ * The snapshot of `layers`, unpacked now or reused. A snapshot is named by the chain of diffIDs the config
+ * claims, so before one is reused every layer is checked to really have its diffID (once per blob: verified
+ * pairs are recorded in the store); an unpack verifies them as it goes and records them too.
+ */
 export async function ensureSnapshot(
-  storeRoot: string,
+  store: SnapshotStore,
   source: ContentSource,
   layers: readonly Descriptor[],
   diffIDs: readonly string[],
   opts: UnpackImageOptions = {},
 ): Promise<SnapshotResult> {
+  const storeRoot = store.root;
   const chain = chainIDs(diffIDs);
   const path = snapshotPath(storeRoot, diffIDs);
   const identity = chain.length > 0 ? { chainID: chain[chain.length - 1]! } : {};
-  if (await isDirectory(path)) return { path, reused: true, ...identity, warnings: [] };
+  if (await isDirectory(path)) {
+    await verifyDiffIDs(store.diffIDs, source, layers, diffIDs, opts);
+    return { path, reused: true, ...identity, warnings: [] };
+  }
 
   const snapshots = join(storeRoot, SNAPSHOTS_DIR);
   await mkdir(snapshots, { recursive: true });
@@ -51,10 +67,11 @@ export async function ensureSnapshot(
   try {
     await mkdir(temp, { mode: 0o755 });
     ({ warnings } = await unpackImage(source, layers, diffIDs, temp, opts));
+    await recordDiffIDs(store.diffIDs, layers, diffIDs);
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
-    // Someone else finished the same snapshot first: theirs is as good as ours.
+    // Someone else finished the same snapshot first: theirs is as good as ours (our layers were just verified).
     const code = (err as NodeJS.ErrnoException).code;
     if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await isDirectory(path))) return { path, reused: true, ...identity, warnings: [] };
     throw err;

@@ -6,16 +6,17 @@ import { readLayer } from '../oci/layer-stream.js';
 import { isNonDistributable } from '../oci/mediatypes.js';
 import type { ContentSource } from '../oci/transport.js';
 import { type ApplyStats, applyLayer } from './apply-layer.js';
-import { BombGuard, maxDecompressionRatio } from './bomb-guard.js';
+import { BombGuard, maxDecompressionRatio } from '../oci/bomb-guard.js';
+import { diffIDMismatch } from './verify-diffids.js';
 
 export interface UnpackImageOptions {
   /** Apply ownership and setuid/setgid bits; defaults to whether the process runs as root. */
   isRoot?: boolean;
   /** Called for each warning as it happens (they are also returned). */
   onWarning?(message: string): void;
-  /** How many times its compressed size a layer may inflate to (see bomb-guard.ts); default $FERRY_MAX_DECOMPRESSION_RATIO or 1000. */
+  /** How many times its compressed size a layer may inflate to (see oci/bomb-guard.ts); default $FERRY_MAX_DECOMPRESSION_RATIO or 1000. */
   maxDecompressionRatio?: number;
-  /** Bytes every layer may inflate to whatever its ratio (see bomb-guard.ts). */
+  /** Bytes every layer may inflate to whatever its ratio (see oci/bomb-guard.ts). */
   minDecompressionLimit?: number;
 }
 
@@ -75,12 +76,7 @@ async function unpackLayer(
     consume: (tar) => applyLayer(dir, tar, { ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }), onWarning: opts.onWarning, where: layer.digest }),
   }));
   const actual = digester.digest.digest;
-  if (actual !== diffID) {
-    throw new FerryError('ERR_DIGEST_MISMATCH', `layer ${label}: uncompressed content has digest ${actual}, expected diffID ${diffID}`, {
-      digest: diffID,
-      hint: "the image config's diff_ids do not match its layers; the image is corrupt or was tampered with — do not use what was unpacked",
-    });
-  }
+  if (actual !== diffID) throw diffIDMismatch(label, actual, diffID);
   return stats;
 }
 

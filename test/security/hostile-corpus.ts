@@ -107,7 +107,12 @@ export async function hugeClaimArchive(size: number): Promise<Buffer> {
  * and most of the archive, so cutting the archive in half cuts the layer.
  */
 export async function validArchive(seed = 'ferry'): Promise<Buffer> {
-  return layerArchive([{ name: 'etc/', type: 'directory' }, { name: 'etc/hostname', data: seed }, { name: 'etc/noise', data: noise(64 * 1024) }]);
+  return layerArchive(validLayerEntries(seed));
+}
+
+/** The entries of validArchive's one layer. */
+export function validLayerEntries(seed = 'ferry'): TarEntry[] {
+  return [{ name: 'etc/', type: 'directory' }, { name: 'etc/hostname', data: seed }, { name: 'etc/noise', data: noise(64 * 1024) }];
 }
 
 /** Deterministic bytes that gzip cannot shrink. */

@@ -6,11 +6,11 @@
  * layer-applier units have their own cases (test/archive/read/hostile.test.ts, test/unpack/hostile-layers.test.ts);
  * these prove the pieces are wired together in the command.
  */
-import { chmod, cp, lstat, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/errors.js';
 import { compress } from '../helpers/image-builder.js';
 import { runFerry } from '../helpers/cli.js';
@@ -25,54 +25,10 @@ import {
   validArchive,
 } from './hostile-corpus.js';
 import { NOBODY, runFerryAs } from './run-as.js';
+import { SENTINEL, useImportSandboxes } from './import-sandbox.js';
 import { snapshotTree } from './store-snapshot.js';
 
-const SENTINEL = 'untouched\n';
-
-let template: string;
-
-beforeAll(async () => {
-  template = await mkdtemp(join(tmpdir(), 'ferry-hostile-template-'));
-  // A store with an image in it, so "unchanged" covers records, blobs and snapshots; each case gets a copy.
-  const good = join(template, 'good.tar');
-  await writeFile(good, await validArchive());
-  const result = await runFerry(['--root', join(template, 'store'), 'import', good]);
-  expect(result.code, result.stderr).toBe(0);
-});
-
-afterAll(async () => {
-  await rm(template, { recursive: true, force: true });
-});
-
-/**
- * A sandbox of its own per case (so cases run concurrently): `store` (a copy of the template store) sits three
- * levels deep so that ../../.. from a snapshot's rootfs still lands in the sandbox, beside `outside` (with a
- * sentinel file), `cwd` and `in` (the archive).
- */
-async function sandbox(): Promise<{ base: string; store: string; outside: string; cwd: string; inbox: string; [Symbol.asyncDispose](): Promise<void> }> {
-  const base = await mkdtemp(join(tmpdir(), 'ferry-hostile-'));
-  const paths = { base, store: join(base, 'store'), outside: join(base, 'outside'), cwd: join(base, 'cwd'), inbox: join(base, 'in') };
-  for (const dir of [paths.outside, paths.cwd, paths.inbox]) await mkdir(dir);
-  await writeFile(join(paths.outside, 'sentinel.txt'), SENTINEL);
-  await cp(join(template, 'store'), paths.store, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-  return { ...paths, [Symbol.asyncDispose]: () => rm(base, { recursive: true, force: true }) };
-}
-
-async function expectRefused(archive: Buffer, code: ErrorCode, env: Record<string, string> = {}): Promise<string> {
-  const box = await sandbox();
-  try {
-    const file = join(box.inbox, 'hostile.tar');
-    await writeFile(file, archive);
-    const before = await snapshotTree(box.base);
-    const result = await runFerry(['--root', box.store, 'import', file], { cwd: box.cwd, env });
-    expect(result.stderr).toMatch(new RegExp(`^ferry: [^\\n]+ \\(${code}\\)\\n$`));
-    expect(result.code).toBe(1);
-    expect(await snapshotTree(box.base)).toEqual(before);
-    return result.stderr;
-  } finally {
-    await box[Symbol.asyncDispose]();
-  }
-}
+const { sandbox, expectRefused } = useImportSandboxes();
 
 /**
  * Imports an archive that must succeed; nothing outside the store may change. `build` gets the sandbox's outside
@@ -123,8 +79,8 @@ describe.concurrent('ferry import refuses hostile archives, changing nothing', (
     ['prevents a digest in index.json from naming a path (sha256:../../x)', () => hostileDigestArchive('index', 'sha256:../../x'), 'ERR_INVALID_DOCUMENT'],
     ['prevents a layer digest in a manifest from naming a path (sha256:../../x)', () => hostileDigestArchive('manifest', 'sha256:../../../outside/sentinel.txt'), 'ERR_INVALID_DOCUMENT'],
     ['prevents duplicate entries from swapping content', () => tarBytes([{ name: 'x.tar', data: 'one' }, { name: './x.tar', data: 'two' }]), 'ERR_CONFLICT'],
-    // The blob in the archive has its real size, so the 2 GB descriptor matches nothing and nothing is read.
-    ['prevents a 2 GB manifest claim from being read into memory', () => hugeClaimArchive(2e9), 'ERR_BLOB_MISSING'],
+    // The blob in the archive has its real size, so the 2 GB descriptor is a lie, told as such; nothing is read.
+    ['prevents a 2 GB manifest claim from being read into memory', () => hugeClaimArchive(2e9), 'ERR_SIZE_MISMATCH'],
     ['prevents a tar header claiming a huge index.json from being read into memory', () =>
       tarBytes([{ name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' }, { name: 'index.json', data: '{}', pax: { size: String(2 ** 40) } }]), 'ERR_TOO_LARGE'],
     ['prevents a truncated tar from importing half an image', async () => {

@@ -5,20 +5,30 @@
  */
 import type { Readable } from 'node:stream';
 import { FerryError } from '../../errors.js';
+import { maxDecompressionRatio } from '../../oci/bomb-guard.js';
 import type { BlobSink } from '../../oci/transport.js';
 import type { ArchiveContents } from './contents.js';
 import { parseDockerManifest, synthesizeDockerImages } from './docker-save.js';
+import { maxImportSize } from './archive-budget.js';
 import { readOciLayout } from './oci-layout.js';
 import { scanArchive } from './scan.js';
 
 export interface ReadArchiveOptions {
   /** Names the archive in messages: its file name, or `stdin`. */
   where: string;
+  /** The archive file's size, when known: a compressed archive may inflate to FERRY_MAX_DECOMPRESSION_RATIO times it. */
+  size?: number;
+  /** Cap on the archive's tar bytes; default FERRY_MAX_IMPORT_SIZE, else 256 GiB (see archive-budget.ts). */
+  maxBytes?: number;
 }
 
 export async function readArchive(input: Readable, sink: BlobSink, opts: ReadArchiveOptions): Promise<ArchiveContents> {
   const { where } = opts;
-  const scan = await scanArchive(input, sink, where);
+  const scan = await scanArchive(input, sink, where, {
+    ...(opts.size === undefined ? {} : { knownSize: opts.size }),
+    maxBytes: opts.maxBytes ?? maxImportSize(),
+    ratio: maxDecompressionRatio(),
+  });
   // Like containerd: an oci-layout file makes it an OCI layout, whatever else is there.
   if (scan.documents.has('oci-layout')) return readOciLayout(scan, sink, where);
   const manifestJson = scan.documents.get('manifest.json');

@@ -9,11 +9,14 @@ import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../../errors.js';
 import { chain } from '../../oci/chain.js';
 import { createDecompressor, refuseUnsupportedCompression, SNIFF_BYTES } from '../../oci/compression.js';
-import { parseDigest } from '../../oci/digest.js';
+import { DigestingStream, parseDigest } from '../../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
 import type { BlobSink } from '../../oci/transport.js';
 import { hardlinkTarget, MAX_LINK_HOPS, safeEntryName, symlinkTarget } from '../tar-safety.js';
 import { sniffStream } from '../../oci/sniff-stream.js';
+import { ArchiveBudget, ByteCounter } from './archive-budget.js';
+import { EndOfArchive } from './end-of-archive.js';
+import { ReachableBlobs } from './reachable.js';
 
 /** A regular file of the archive, now in the sink. */
 export interface ArchiveFile {
@@ -58,7 +61,16 @@ interface Entry {
   resume(): unknown;
 }
 
-export async function scanArchive(input: Readable, sink: BlobSink, where: string): Promise<ScannedArchive> {
+export interface ScanLimits {
+  /** The archive file's size, when known (not for stdin): a compressed archive's inflation is measured against it. */
+  knownSize?: number;
+  /** Cap on the archive's tar bytes (see archive-budget.ts). */
+  maxBytes: number;
+  /** How many times its compressed size a compressed archive may inflate to. */
+  ratio: number;
+}
+
+export async function scanArchive(input: Readable, sink: BlobSink, where: string, limits: ScanLimits): Promise<ScannedArchive> {
   const { compression, head, stream } = await sniffStream(input);
   try {
     if (compression === 'none') refuseUnsupportedCompression(head, where);
@@ -67,7 +79,11 @@ export async function scanArchive(input: Readable, sink: BlobSink, where: string
     throw err;
   }
   const extract = tar.extract();
-  const stages = compression === 'none' ? [stream, extract] : [stream, createDecompressor(compression, where), extract];
+  const end = new EndOfArchive();
+  const counter = new ByteCounter();
+  const compressed = () => Math.max(limits.knownSize ?? 0, counter.bytes);
+  const budget = new ArchiveBudget({ where, maxBytes: limits.maxBytes, ...(compression === 'none' ? {} : { inflation: { ratio: limits.ratio, compressedBytes: compressed } }) });
+  const stages = compression === 'none' ? [stream, budget, end, extract] : [stream, counter, createDecompressor(compression, where), budget, end, extract];
   const piped = pipeline(stages as unknown as [Readable, NodeJS.WritableStream]).then(
     () => undefined,
     (err: unknown) => err,
@@ -82,8 +98,14 @@ export async function scanArchive(input: Readable, sink: BlobSink, where: string
     await piped;
     throw tarStreamError(err, where);
   }
-  const pipeError = await piped;
-  if (pipeError !== undefined) throw tarStreamError(pipeError, where);
+  // Past the end-of-archive marker: wait for the input's end unless more than padding follows it (/dev/zero).
+  const outcome = await Promise.race([piped, end.stopped.then(() => 'stopped' as const)]);
+  if (outcome === 'stopped') {
+    input.destroy();
+    await piped;
+    return scanner.result;
+  }
+  if (outcome !== undefined) throw tarStreamError(outcome, where);
   return scanner.result;
 }
 
@@ -111,6 +133,9 @@ export function blobPath(digest: string): string {
 class Scanner {
   readonly result: ScannedArchive = { files: new Map(), links: new Map(), documents: new Map(), blobs: new Map() };
   private retainBudget = MAX_RETAINED_BYTES;
+  private readonly reachable = new ReachableBlobs();
+  /** Every regular file's digest by name, written or not, to tell duplicates apart. */
+  private readonly fileDigests = new Map<string, string>();
 
   constructor(
     private readonly sink: BlobSink,
@@ -139,6 +164,8 @@ class Scanner {
 
   private async addFile(name: string, entry: Entry, size: number): Promise<void> {
     const known = KNOWN_DOCUMENT.test(name);
+    const blobDigest = blobDigestOf(name, this.where);
+    if (this.isUnreferenced(name, known, blobDigest)) return this.skipFile(name, entry);
     if (known && size > MAX_DOCUMENT_BYTES) {
       throw new FerryError('ERR_TOO_LARGE', `${this.where}:${name} claims ${size} bytes, more than the ${MAX_DOCUMENT_BYTES} allowed for a JSON document`, {
         path: `${this.where}:${name}`,
@@ -149,7 +176,6 @@ class Scanner {
     const mayRetain = single || (size <= MAX_DOCUMENT_BYTES && size <= this.retainBudget);
     const stream = new ObservedEntry(mayRetain, known);
     chain(entry as unknown as Readable, stream);
-    const blobDigest = blobDigestOf(name, this.where);
     let written: { digest: string; size: number };
     try {
       if (blobDigest === undefined) {
@@ -168,19 +194,55 @@ class Scanner {
     if (document && (single || document.length <= this.retainBudget)) {
       if (!single && !this.result.documents.has(name)) this.retainBudget -= document.length;
       this.result.documents.set(name, document);
+      if (name === 'index.json') this.reachable.addIndex(document, this.documentOf);
+      else if (blobDigest !== undefined) this.reachable.addDocument(blobDigest, document, this.documentOf);
     }
   }
 
+  /**
+   * Once an archive is known to be an OCI layout (its oci-layout came first, as ferry and most tools write it),
+   * entries outside blobs/ other than the metadata files are never read, and neither is a blob no image of a
+   * fully-seen index.json references. Before that, nothing is known to be unreferenced.
+   */
+  private isUnreferenced(name: string, known: boolean, blobDigest: string | undefined): boolean {
+    if (!this.result.documents.has('oci-layout') || known) return false;
+    return blobDigest === undefined || this.reachable.isUnreferenced(blobDigest);
+  }
+
+  private readonly documentOf = (digest: string): Buffer | undefined => this.result.documents.get(blobPath(digest));
+
   private record(name: string, file: ArchiveFile): void {
-    const existing = this.result.files.get(name);
-    if ((existing && existing.digest !== file.digest) || this.result.links.has(name)) throw duplicate(name, this.where);
+    this.checkUnique(name, file.digest);
     this.result.files.set(name, file);
     this.result.blobs.set(file.digest, file.size);
   }
 
+  /**
+   * An entry nothing will read is hashed on its way past but not written: disk use stays bounded by what images
+   * reference, and a later entry of the same name with other content is still a conflict.
+   */
+  private async skipFile(name: string, entry: Entry): Promise<void> {
+    const digester = new DigestingStream();
+    await finished(chain(entry as unknown as Readable, digester).resume());
+    this.checkUnique(name, digester.digest.digest);
+  }
+
+  private checkUnique(name: string, digest: string): void {
+    const existing = this.fileDigests.get(name);
+    if ((existing !== undefined && existing !== digest) || this.result.links.has(name)) throw duplicate(name, this.where);
+    this.fileDigests.set(name, digest);
+  }
+
   private addLink(name: string, target: string): void {
+    if (blobDigestOf(name, this.where) !== undefined) {
+      // A blob is looked up by its digest, never through links: a link there would only make it look absent.
+      throw new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${this.where}:${name} is a link, but the blobs of an OCI layout are regular files`, {
+        path: `${this.where}:${name}`,
+        hint: 'the archive is corrupt or hostile; export it again with a tool that writes blobs as files',
+      });
+    }
     const existing = this.result.links.get(name);
-    if ((existing !== undefined && existing !== target) || this.result.files.has(name)) throw duplicate(name, this.where);
+    if ((existing !== undefined && existing !== target) || this.fileDigests.has(name)) throw duplicate(name, this.where);
     this.result.links.set(name, target);
   }
 }

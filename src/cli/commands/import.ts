@@ -17,6 +17,7 @@ interface ImportArgs extends GlobalOptions {
   indexName?: string;
   digests?: boolean;
   skipDigestForNamed?: boolean;
+  maxSize?: string;
 }
 
 export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
@@ -34,6 +35,7 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       .option('index-name', { type: 'string', describe: "also keep the archive's own index.json as an image of this name" })
       .option('digests', { type: 'boolean', describe: 'also name every image <base-name>@<digest>' })
       .option('skip-digest-for-named', { type: 'boolean', describe: 'with --digests, skip digest names for images that have a name' })
+      .option('max-size', { type: 'string', describe: 'refuse an archive of more tar bytes than this, e.g. 20G (default $FERRY_MAX_IMPORT_SIZE, else 256G)' })
       .example('$0 import --all-platforms alpine.tar', 'keep every platform, unpack the host\'s')
       .example('$0 import --platform linux/arm64 alpine.tar.gz', 'only arm64, unpacked')
       .example('zstdcat img.tar.zst | $0 import --no-unpack -', 'from stdin') as unknown as Argv<ImportArgs>,
@@ -51,6 +53,7 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       indexName: argv.indexName,
       digests: argv.digests,
       skipDigestForNamed: argv.skipDigestForNamed,
+      maxSize: argv.maxSize,
     }).finally(() => progress.done());
     for (const w of result.warnings) note(`warning: ${w}`);
     for (const image of result.images) for (const w of image.unpack?.outcome?.warnings ?? []) note(`warning: ${w}`);

@@ -22,7 +22,7 @@ const explain: CommandModule<GlobalOptions, ExplainArgs> = {
   handler: async (argv) => {
     const candidates = await platformCandidates(() => openStore(argv), argv.against);
     const explanation = explainPlatforms(argv.specs, candidates, { strict: Boolean(argv.strict) });
-    emit(argv, explanation, () => [formatExplanation(explanation)]);
+    emit(argv, explanation, () => formatExplanation(explanation));
   },
 };
 

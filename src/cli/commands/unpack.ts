@@ -8,6 +8,7 @@ interface UnpackArgs extends GlobalOptions {
   dir: string;
   platform?: string;
   strictPlatform?: boolean;
+  force?: boolean;
 }
 
 export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
@@ -16,12 +17,17 @@ export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
   builder: (y: Argv<GlobalOptions>) =>
     y
       .positional('image', { type: 'string', demandOption: true })
-      .positional('dir', { type: 'string', demandOption: true })
+      .positional('dir', { type: 'string', demandOption: true, describe: 'directory to create (or an empty one)' })
       .option('platform', { type: 'string', describe: 'platform to unpack; the best compatible match is taken (linux/arm/v8 → arm/v7)' })
       .option('strict-platform', { type: 'boolean', describe: 'demand an exact platform match' })
+      .option('force', { type: 'boolean', describe: 'replace a non-empty directory (by default it is refused)' })
       .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs', 'the arm64 root filesystem') as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
-    const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, { platform: argv.platform, strictPlatform: argv.strictPlatform });
+    const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, {
+      platform: argv.platform,
+      strictPlatform: argv.strictPlatform,
+      force: argv.force,
+    });
     result.warnings.forEach((w) => note(`warning: ${w}`));
     const { image: _chosen, ...json } = result;
     emit(argv, json, () => [`unpacked ${result.name} into ${result.dir}: ${result.reason}`]);

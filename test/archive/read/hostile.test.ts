@@ -121,15 +121,20 @@ describe('readArchive refuses hostile archives', () => {
     // Ten 7.5 MiB configs (a gzip of them is tiny) are more than the retention budget together.
     const big = Buffer.concat([Buffer.from('{'), Buffer.alloc(7.5 * 1024 * 1024, 0x20), Buffer.from('}')]);
     const entries = Array.from({ length: 10 }, (_, i): TarEntry => ({ name: `${i.toString(16).padStart(64, '0')}.json`, data: big }));
-    const scan = await scanArchive(Readable.from([await tarBytes(entries)]), new MemoryContent(), 'test.tar');
+    const scan = await scanArchive(Readable.from([await tarBytes(entries)]), new MemoryContent(), 'test.tar', { maxBytes: 2 ** 40, ratio: 1000 });
     const retained = [...scan.documents.values()].reduce((sum, bytes) => sum + bytes.length, 0);
     expect(retained).toBeGreaterThan(0);
     expect(retained).toBeLessThanOrEqual(MAX_RETAINED_BYTES);
     expect(scan.files.size).toBe(10);
   });
 
-  it('keeps the digest of every unknown file it hashed', async () => {
-    const { contents } = await read(await tarBytes([...LAYOUT, { name: 'README', data: 'hello' }]));
+  it('keeps the digest of every unknown file it hashed, until the archive is known to be an OCI layout', async () => {
+    const { contents } = await read(await tarBytes([{ name: 'README', data: 'hello' }, ...LAYOUT]));
     expect(contents.blobs.get(digestOf('hello'))).toBe(5);
+  });
+
+  it('does not write an entry an OCI layout never reads once its oci-layout has been seen', async () => {
+    const { contents } = await read(await tarBytes([...LAYOUT, { name: 'README', data: 'hello' }]));
+    expect(contents.blobs.has(digestOf('hello'))).toBe(false);
   });
 });

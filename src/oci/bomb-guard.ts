@@ -2,9 +2,10 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { FerryError } from '../errors.js';
 
 /**
- * Decompression-bomb limit for layers. Real layers compress by 2–20×; only sparse or zero-filled files reach
- * hundreds. A layer that inflates past `ratio` times its compressed size is refused before it fills the disk.
- * Small layers get a floor instead of the ratio, so a 200-byte layer holding a 1 MiB zero file is not flagged.
+ * Decompression-bomb limit for layers (unpack, extract) and for compressed archives (import). Real layers
+ * compress by 2–20×; only sparse or zero-filled files reach hundreds. A stream that inflates past `ratio` times
+ * its compressed size is refused before it fills the disk. Small layers get a floor instead of the ratio, so a
+ * 200-byte layer holding a 1 MiB zero file is not flagged.
  */
 export const DEFAULT_MAX_DECOMPRESSION_RATIO = 1000;
 /** Every layer may inflate to at least this many bytes, whatever its ratio. */
