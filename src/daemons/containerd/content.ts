@@ -33,7 +33,8 @@ export class ContainerdContent implements ContentSource {
   }
 
   async fetch(desc: Descriptor): Promise<Readable> {
-    if (!(await this.has(desc))) {
+    // info, not has: the ingest's has() reads documents through fetch.
+    if (!(await this.info(desc.digest))) {
       throw new FerryError('ERR_BLOB_MISSING', `containerd namespace ${this.client.namespace} has no content ${desc.digest}`, {
         digest: desc.digest,
         hint: 'the image is partial in containerd; copy the platforms it holds (--platform), or pull it again there',
