@@ -64,6 +64,12 @@ async function unpackInContainerd(client: ContainerdClient, moved: TransferResul
   const wanted = daemons.unpackPlatform ? parsePlatform(daemons.unpackPlatform) : requested;
   const choice = resolveUnpackTarget(resolved.selected, { host: hostPlatform(), ...(wanted ? { platform: wanted } : {}), ...(daemons.strictPlatform ? { strict: true } : {}) });
   const { image, ...reason } = choice;
+  if (!image && daemons.unpackPlatform) {
+    // Asked for by name: its absence is an error, and the lease lets containerd collect what was written.
+    throw new FerryError('ERR_PLATFORM_NOT_FOUND', `cannot unpack: ${choice.reason}`, {
+      hint: `available: ${choice.available.join(', ') || 'none'}; choose one with --unpack-platform, or pass --no-unpack`,
+    });
+  }
   if (!image) return reason;
   const snapshotter = daemons.snapshotter ?? DEFAULT_SNAPSHOTTER;
   const done = await unpackSnapshots(client, content, snapshotter, image.config!, await layersToApply(content, image));

@@ -69,7 +69,7 @@ describeInterop('containerd end (ferry copy … containerd:NS/NAME)', [CONTAINER
     expect(row).toContain(image.index.desc.digest);
     for (const p of SEVEN_PLATFORMS) expect(row).toContain(platformLabel(p));
     // ctr checks the host platform (its default matcher): complete, and unpacked in the snapshotter.
-    const check = containerd.ctr(['images', 'check']).split('\n').find((l) => l.startsWith(NAME))!;
+    const check = containerd.ctr(['images', 'check', `name==${NAME}`]).split('\n').find((l) => l.startsWith(NAME))!;
     expect(check).toMatch(/complete \(3\/3\)/);
     expect(check).toMatch(/true\s*$/);
     expect(containerd.ctr(['snapshots', '--snapshotter', SNAPSHOTTER, 'ls'])).toContain(top);
@@ -131,6 +131,20 @@ describeInterop('containerd end (ferry copy … containerd:NS/NAME)', [CONTAINER
     expect(containerd.ctr(['snapshots', '--snapshotter', SNAPSHOTTER, 'ls'])).toBe(before);
     const layers = contentDigests();
     for (const m of foreign.manifests) for (const l of m.layers) expect(layers.has(l.desc.digest)).toBe(true);
+  });
+
+  it('imports an archive with --into containerd:NAMESPACE under its own names, the store left as it was', async () => {
+    const json = await ferryJson<{ namespace: string; images: { names: string[]; digest: string; platforms: string[]; unpack?: { snapshot?: string } }[] }>([
+      'import', '--all-platforms', '--into', `containerd:${containerd.namespace}`, archive,
+    ]);
+    expect(json.namespace).toBe(containerd.namespace);
+    expect(json.images).toHaveLength(1);
+    expect(json.images[0]).toMatchObject({ names: [NAME], digest: image.index.desc.digest });
+    expect(json.images[0]!.platforms).toHaveLength(7);
+    expect(json.images[0]!.unpack?.snapshot).toMatch(/^sha256:/);
+    expect(containerd.ctr(['images', 'check', `name==${NAME}`]).split('\n').find((l) => l.startsWith(NAME))).toMatch(/complete \(3\/3\).*true\s*$/);
+    const listed = await runFerryJson<{ name: string }[] | { images: { name: string }[] }>(['--root', join(dir, 'store'), 'images', 'ls']);
+    expect(JSON.stringify(listed)).not.toContain('ferry-end');
   });
 
   it('fails with one line when the socket is not there', async () => {
