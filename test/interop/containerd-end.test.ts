@@ -1,7 +1,9 @@
 // containerd as a ferry end (Debian package `containerd`; needs root): `ferry copy` into containerd:NS/NAME over its
 // gRPC socket keeps every platform's content through containerd's gc, unpacks the host platform into the
 // snapshotter as ctr would, and reads images back out with partial platforms reported, not failed on.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -9,6 +11,9 @@ import { chainIDs } from '../../src/unpack/chain.js';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry, runFerryJson } from '../helpers/cli.js';
 import { buildImage, SEVEN_PLATFORMS, platformLabel, type BuiltImage } from '../helpers/image-builder.js';
+import { MemoryContent } from '../helpers/memory-content.js';
+import { tarBytes } from '../helpers/tar.js';
+import { digestOf } from '../../src/oci/digest.js';
 import { CONTAINERD_NEED, startContainerd, type Containerd } from './harness/containerd.js';
 import { describeInterop } from './harness/requirements.js';
 
@@ -147,6 +152,15 @@ describeInterop('containerd end (ferry copy … containerd:NS/NAME)', [CONTAINER
     expect(JSON.stringify(listed)).not.toContain('ferry-end');
   });
 
+  it.skipIf(process.arch !== 'x64')('ctr run starts a container from what ferry unpacked, no pull or unpack by containerd', async () => {
+    const path = join(dir, 'runnable.tar');
+    const name = 'docker.io/library/ferry-runnable:1';
+    writeFileSync(path, await ociLayoutTar({ images: [{ image: await runnableImage(), containerdName: name, refName: '1' }] }));
+    await ferryJson(['copy', '--all-platforms', path, `containerd:${containerd.namespace}/${name}`]);
+    const out = containerd.ctr(['run', '--rm', name, `ferry-run-${process.pid}`]);
+    expect(out).toMatch(/^ctr github.com\/containerd\/containerd/);
+  });
+
   it('fails with one line when the socket is not there', async () => {
     const result = await runFerry(['--root', join(dir, 'store'), 'copy', archive, 'containerd:default/x:1', '--address', join(dir, 'absent.sock')]);
     expect(result.code).not.toBe(0);
@@ -154,3 +168,24 @@ describeInterop('containerd end (ferry copy … containerd:NS/NAME)', [CONTAINER
     expect(result.stderr).toContain('no containerd socket at');
   });
 });
+
+/**
+ * An amd64 image whose one layer is this machine's `ctr` binary and the libraries it links (ldd), run as
+ * `ctr --version`; the index also names an arm64 manifest of the same layer, so the copy is multi-platform.
+ */
+async function runnableImage(): Promise<BuiltImage> {
+  const files = ['/usr/bin/ctr', ...execFileSync('ldd', ['/usr/bin/ctr'], { encoding: 'utf8' }).match(/\/[^\s]+/g)!];
+  const layerTar = await tarBytes(files.map((f) => ({ name: f.slice(1), data: readFileSync(f), mode: 0o755 })));
+  const content = new MemoryContent();
+  const layer = content.put('application/vnd.oci.image.layer.v1.tar+gzip', gzipSync(layerTar));
+  const manifests = ['amd64', 'arm64'].map((architecture) => {
+    const config = content.put(
+      'application/vnd.oci.image.config.v1+json',
+      Buffer.from(JSON.stringify({ architecture, os: 'linux', config: { Cmd: ['/usr/bin/ctr', '--version'] }, rootfs: { type: 'layers', diff_ids: [digestOf(layerTar)] } })),
+    );
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [layer] }));
+    return content.put('application/vnd.oci.image.manifest.v1+json', bytes, { platform: { os: 'linux', architecture } });
+  });
+  const indexBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  return { content, index: { desc: content.put('application/vnd.oci.image.index.v1+json', indexBytes), bytes: indexBytes }, manifests: [], attestations: [] };
+}
