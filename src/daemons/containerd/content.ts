@@ -70,7 +70,7 @@ export class ContainerdContent implements ContentSource {
   }
 }
 
-/** Bytes per Write message; containerd's message limit is 16 MiB. */
+/** Bytes per Write message (about: a read chunk may carry it past); containerd's message limit is 16 MiB. */
 const CHUNK = 1 << 20;
 
 /**
@@ -123,15 +123,24 @@ export class ContainerdIngest extends ContainerdContent implements ContentTarget
       if (!call.write(msg)) await Promise.race([once(call, 'drain'), finished]);
     };
     let offset = 0;
+    // containerd answers every message: file reads come in 64 KiB chunks, so they are gathered into CHUNK-sized
+    // messages first (a 200 MB layer is 200 round trips, not 3000).
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      const piece = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await send({ action: WriteAction.write, ref, total: desc.size, expected: desc.digest, offset, data: piece });
+      offset += piece.length;
+    };
     try {
       for await (const chunk of data) {
-        const buf = chunk as Buffer;
-        for (let at = 0; at < buf.length; at += CHUNK) {
-          const piece = buf.subarray(at, at + CHUNK);
-          await send({ action: WriteAction.write, ref, total: desc.size, expected: desc.digest, offset, data: piece });
-          offset += piece.length;
-        }
+        pending.push(chunk as Buffer);
+        pendingBytes += (chunk as Buffer).length;
+        if (pendingBytes >= CHUNK) await flush();
       }
+      if (pendingBytes > 0) await flush();
       await send({ action: WriteAction.commit, ref, total: desc.size, expected: desc.digest, offset, labels });
       call.end();
       await finished;
