@@ -3,5 +3,5 @@ export { ContainerdClient, DEFAULT_CONTAINERD_ADDRESS, DEFAULT_NAMESPACE } from 
 export { ContainerdContent, ContainerdIngest } from './content.js';
 export { GcLabel } from './gc-labels.js';
 export { getImageTarget, putImage } from './images.js';
-export { withLease } from './leases.js';
+export { openLease, withLease } from './leases.js';
 export { DEFAULT_SNAPSHOTTER, unpackSnapshots, type LayerToApply, type SnapshotUnpack } from './snapshots.js';

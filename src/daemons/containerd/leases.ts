@@ -7,11 +7,11 @@ import { Rpcs } from './rpcs.js';
 const LEASE_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Runs `work` under a fresh lease on the client: content and snapshots written meanwhile survive containerd's
- * gc until the image record (and the labels) reference them. The lease is deleted afterwards, failed or not,
- * so what a failed copy wrote is collected by the next gc.
+ * Takes a fresh lease for the client's calls: content and snapshots written meanwhile survive containerd's gc
+ * until the image record (and the labels) reference them. Returns its release, which deletes the lease, so
+ * what a failed copy wrote is collected by the next gc.
  */
-export async function withLease<T>(client: ContainerdClient, work: () => Promise<T>): Promise<T> {
+export async function openLease(client: ContainerdClient): Promise<() => Promise<void>> {
   const id = `ferry-${randomUUID()}`;
   const expire = new Date(Date.now() + LEASE_LIFETIME_MS).toISOString().replace(/\.\d+Z$/, 'Z');
   try {
@@ -20,9 +20,7 @@ export async function withLease<T>(client: ContainerdClient, work: () => Promise
     throw daemonError(err, 'to create a lease');
   }
   client.lease = id;
-  try {
-    return await work();
-  } finally {
+  return async () => {
     client.lease = undefined;
     try {
       await client.unary(Rpcs.leaseDelete, { id });
@@ -30,5 +28,15 @@ export async function withLease<T>(client: ContainerdClient, work: () => Promise
       // Not fatal to what was done: the expiry label ends the lease anyway.
       process.emitWarning(`containerd lease ${id} could not be deleted: ${(err as Error).message}`);
     }
+  };
+}
+
+/** Runs `work` under a lease of its own (see openLease), released afterwards, failed or not. */
+export async function withLease<T>(client: ContainerdClient, work: () => Promise<T>): Promise<T> {
+  const release = await openLease(client);
+  try {
+    return await work();
+  } finally {
+    await release();
   }
 }
