@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ERR_STORE'
   | 'ERR_LOCKED'
   | 'ERR_REGISTRY'
+  | 'ERR_DAEMON'
   | 'ERR_UNAUTHORIZED'
   | 'ERR_UNSUPPORTED'
   /** A bug in ferry, such as a command that stopped before finishing; exits 70. */

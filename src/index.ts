@@ -14,3 +14,6 @@ export { importArchive, type ImportOptions, type ImportResult } from './ops/impo
 export { exportImages, type ExportOptions, type ExportResult } from './ops/export-archive.js';
 export { unpackToDirectory } from './ops/unpack-image.js';
 export { resolveUnpackTarget, type UnpackChoice } from './ops/unpack-target.js';
+export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.js';
+export { importIntoContainerd, type ContainerdImportOptions, type ContainerdImportResult } from './ops/import-into-containerd.js';
+export type { DaemonOptions, DaemonUnpack } from './ops/daemon-options.js';

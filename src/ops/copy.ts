@@ -8,6 +8,9 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { formatReference, type Reference } from '../oci/reference.js';
 import type { UploadCounts } from '../registry/index.js';
 import { Store } from '../store/index.js';
+import { copyIntoContainerd } from './containerd-copy.js';
+import type { DaemonOptions, DaemonUnpack } from './daemon-options.js';
+import { copyIntoDockerDaemon } from './docker-daemon-copy.js';
 import { exportImages } from './export-archive.js';
 import { formatLocation, parseLocation, type ImageLocation } from './image-location.js';
 import { openImage, type OpenedImage } from './image-source.js';
@@ -18,6 +21,8 @@ import { transferImage, type TransferResult } from './transfer.js';
 
 export interface CopyOptions extends PlatformArgs {
   access?: RegistryAccess;
+  /** Sockets of containerd and the docker engine, and what to unpack there. */
+  daemons?: DaemonOptions;
   jobs?: number;
   onProgress?: (written: number, desc: Descriptor) => void;
 }
@@ -39,18 +44,30 @@ export interface CopyResult {
   bytes: number;
   /** Registry destinations: blobs found, mounted and uploaded; manifests put; fallback referrer tags updated. */
   registry?: UploadCounts;
+  /** Daemon destinations: the platform unpacked in containerd or loaded into docker, and why (or why none). */
+  unpack?: DaemonUnpack;
+  /** docker-daemon destinations: the names the engine reported loading. */
+  loaded?: string[];
 }
 
-/** `ferry copy SRC DST` between any two of registry, store and archive (see image-location.ts for the syntax). */
+/** `ferry copy SRC DST` between any two of registry, store, archive, containerd and docker (see image-location.ts for the syntax). */
 export async function copyImage(store: Store, src: string, dst: string, opts: CopyOptions = {}): Promise<CopyResult> {
   return copyBetween(store, parseLocation(src), parseLocation(dst), opts);
 }
 
 export async function copyBetween(store: Store, from: ImageLocation, to: ImageLocation, opts: CopyOptions): Promise<CopyResult> {
-  const opened = await openImage(store, from, opts.access ?? {});
+  const opened = await openImage(store, from, opts.access ?? {}, opts.daemons);
   try {
     if (to.kind === 'registry') return await pushTo(opened, to.ref, opts);
     if (to.kind === 'store') return await storeInto(store, opened, to.name, opts);
+    if (to.kind === 'containerd') {
+      const { moved, unpack } = await copyIntoContainerd(opened, to, opts);
+      return { ...summary(opened, to, to.name, moved), ...(unpack ? { unpack } : {}) };
+    }
+    if (to.kind === 'docker-daemon') {
+      const { moved, loaded, unpack } = await copyIntoDockerDaemon(opened, to, opts);
+      return { ...summary(opened, to, to.name, moved), unpack, loaded };
+    }
     return await archiveTo(store, opened, to.path, opts);
   } finally {
     await opened.close();

@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import { readArchive } from '../archive/read/index.js';
+import { DockerEngine, dockerSocket, inspectImage, saveImage } from '../daemons/docker-engine/index.js';
 import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isSchema1 } from '../oci/mediatypes.js';
@@ -6,6 +8,8 @@ import { formatReference } from '../oci/reference.js';
 import type { ContentSource } from '../oci/transport.js';
 import type { RegistryContent } from '../registry/index.js';
 import type { Store } from '../store/index.js';
+import { openContainerdImage } from './containerd-copy.js';
+import type { DaemonOptions } from './daemon-options.js';
 import type { ImageLocation } from './image-location.js';
 import { importNames } from './import-names.js';
 import { openInput } from './open-input.js';
@@ -26,7 +30,9 @@ export interface OpenedImage {
   close(): Promise<void>;
 }
 
-export async function openImage(store: Store, location: ImageLocation, access: RegistryAccess): Promise<OpenedImage> {
+export async function openImage(store: Store, location: ImageLocation, access: RegistryAccess, daemons: DaemonOptions = {}): Promise<OpenedImage> {
+  if (location.kind === 'containerd') return openContainerdImage(location, daemons);
+  if (location.kind === 'docker-daemon') return openDockerImage(store, location, daemons);
   if (location.kind === 'registry') {
     const registry = await openRegistryContent(location.ref, access);
     const top = await registry.resolve(location.ref.digest ?? location.ref.tag ?? 'latest');
@@ -51,6 +57,11 @@ export async function openImage(store: Store, location: ImageLocation, access: R
  */
 async function openArchiveImage(store: Store, location: ImageLocation & { kind: 'archive' }): Promise<OpenedImage> {
   const input = await openInput(location.path);
+  return openArchiveStream(store, location, input);
+}
+
+/** An archive read from a stream (a file, stdin, or the docker engine's save) into a staging area of the store. */
+export async function openArchiveStream(store: Store, location: ImageLocation, input: { stream: Readable; where: string; size?: number }, name?: string): Promise<OpenedImage> {
   const staging = await store.stage();
   try {
     const contents = await readArchive(input.stream, staging, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
@@ -61,12 +72,21 @@ async function openArchiveImage(store: Store, location: ImageLocation & { kind: 
       });
     }
     const found = contents.images[0]!;
-    const name = importNames({ digest: found.target.digest, repoTags: found.repoTags, ...(found.containerdName ? { containerdName: found.containerdName } : {}), ...(found.refName ? { refName: found.refName } : {}) }, {})[0]!;
+    const named = name ?? importNames({ digest: found.target.digest, repoTags: found.repoTags, ...(found.containerdName ? { containerdName: found.containerdName } : {}), ...(found.refName ? { refName: found.refName } : {}) }, {})[0]!;
     const { annotations: _annotations, ...top } = found.target;
-    return { location, source: staging, top, name, close: () => staging.abort() };
+    return { location, source: staging, top, name: named, close: () => staging.abort() };
   } catch (err) {
     input.stream.destroy();
     await staging.abort();
     throw err;
   }
+}
+
+/** An image of the docker engine, read from its `docker save` tar like any archive. */
+async function openDockerImage(store: Store, location: ImageLocation & { kind: 'docker-daemon' }, daemons: DaemonOptions): Promise<OpenedImage> {
+  const engine = new DockerEngine(dockerSocket(daemons.dockerHost));
+  if (!(await inspectImage(engine, location.name))) {
+    throw new FerryError('ERR_NOT_FOUND', `the docker engine has no image ${location.name}`, { hint: "see 'docker images'" });
+  }
+  return openArchiveStream(store, location, { stream: await saveImage(engine, location.name), where: `docker-daemon:${location.name}` }, location.name);
 }

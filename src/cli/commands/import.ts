@@ -5,9 +5,13 @@ import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 import { readingReporter } from '../progress.js';
 import { toList } from '../arguments.js';
+import { importIntoContainerd, type ContainerdImportResult } from '../../ops/import-into-containerd.js';
+import { FerryError } from '../../errors.js';
+import { daemonArgs, daemonOptions, daemonUnpackText, type DaemonArgs } from './daemon-options.js';
 
-interface ImportArgs extends GlobalOptions {
+interface ImportArgs extends GlobalOptions, DaemonArgs {
   archive: string;
+  into?: string;
   allPlatforms?: boolean;
   platform?: string[];
   unpackPlatform?: string;
@@ -24,8 +28,9 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
   command: 'import <archive>',
   describe: 'import an image archive (OCI layout, docker save, containerd export; gzip/zstd; - for stdin)',
   builder: (y: Argv<GlobalOptions>) =>
-    y
+    daemonOptions(y, { unpackFlags: false })
       .positional('archive', { type: 'string', demandOption: true, describe: 'archive file, or - for stdin' })
+      .option('into', { type: 'string', describe: 'import into containerd instead of the store: containerd:NAMESPACE (e.g. containerd:k8s.io)' })
       .option('all-platforms', { type: 'boolean', describe: 'import the content of every platform' })
       .option('platform', { type: 'string', coerce: toList, describe: 'import only this platform (repeatable), e.g. linux/arm64' })
       .option('unpack-platform', { type: 'string', describe: 'platform to unpack (default: the requested platform, else the host)' })
@@ -38,9 +43,21 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       .option('max-size', { type: 'string', describe: 'refuse an archive of more tar bytes than this, e.g. 20G (default $FERRY_MAX_IMPORT_SIZE, else 256G)' })
       .example('$0 import --all-platforms alpine.tar', 'keep every platform, unpack the host\'s')
       .example('$0 import --platform linux/arm64 alpine.tar.gz', 'only arm64, unpacked')
-      .example('zstdcat img.tar.zst | $0 import --no-unpack -', 'from stdin') as unknown as Argv<ImportArgs>,
+      .example('zstdcat img.tar.zst | $0 import --no-unpack -', 'from stdin')
+      .example('$0 import --all-platforms --into containerd:k8s.io images.tar', 'into a Kubernetes node\'s containerd, every platform kept') as unknown as Argv<ImportArgs>,
   handler: async (argv) => {
     const store = await openStore(argv);
+    if (argv.into !== undefined) {
+      const result = await importIntoContainerd(store, argv.archive, containerdNamespace(argv.into), {
+        allPlatforms: argv.allPlatforms,
+        platform: argv.platform,
+        baseName: argv.baseName,
+        digests: argv.digests,
+        daemons: daemonArgs(argv),
+      });
+      emit(argv, result, () => containerdImportText(result));
+      return;
+    }
     const progress = readingReporter('importing');
     const result = await importArchive(store, argv.archive, {
       onProgress: progress.update,
@@ -92,6 +109,23 @@ function imageText(image: ImportedImage): string[] {
   else {
     const later = u.available[0] && image.names[0] ? `, or later: ferry unpack --platform ${u.available[0]} ${image.names[0]} DIR` : '';
     lines.push(`  not unpacked: ${u.reason}; available: ${u.available.join(', ') || 'none'}; choose one with --unpack-platform${later}`);
+  }
+  return lines;
+}
+
+/** `--into containerd:NAMESPACE` (a trailing / allowed); the only daemon import writes into directly. */
+function containerdNamespace(into: string): string {
+  const ns = /^containerd:([A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*)\/?$/.exec(into)?.[1];
+  if (!ns) throw new FerryError('ERR_USAGE', `--into ${JSON.stringify(into)} is not containerd:NAMESPACE`, { hint: 'write --into containerd:k8s.io (or containerd:default)' });
+  return ns;
+}
+
+function containerdImportText(result: ContainerdImportResult): string[] {
+  const lines = [`imported ${result.images.length} image(s) from ${result.archive} into containerd namespace ${result.namespace}`];
+  for (const image of result.images) {
+    lines.push(`${image.names.join(', ')} ${shortDigest(image.digest)}`, `  platforms: ${image.platforms.join(', ') || 'none'}`);
+    if (image.incomplete.length > 0) lines.push(`  incomplete, left out: ${image.incomplete.join(', ')}`);
+    lines.push(...(image.unpack ? daemonUnpackText(image.unpack, undefined) : ['  unpack: skipped (--no-unpack)']));
   }
   return lines;
 }
