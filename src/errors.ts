@@ -26,7 +26,9 @@ export type ErrorCode =
   | 'ERR_REGISTRY'
   | 'ERR_DAEMON'
   | 'ERR_UNAUTHORIZED'
-  | 'ERR_UNSUPPORTED';
+  | 'ERR_UNSUPPORTED'
+  /** A bug in ferry, such as a command that stopped before finishing; exits 70. */
+  | 'ERR_INTERNAL';
 
 export interface FerryErrorDetails {
   /** File or archive entry involved. */

@@ -1,15 +1,26 @@
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
+import { exitWhenDone } from './exit.js';
 import { reportError } from './output.js';
 
-/** Runs the CLI; resolves to the process exit code. */
-export async function main(args: string[]): Promise<number> {
+/** Runs the CLI as the whole process: exits with the command's status (see exitWhenDone). */
+export function runFerryProcess(args: string[]): Promise<never> {
+  let command = 'ferry';
+  return exitWhenDone(
+    () => main(args, (name) => (command = name)),
+    () => command,
+  );
+}
+
+/** Runs the CLI; resolves to the process exit code. `onCommand` learns the command's name before it runs. */
+export async function main(args: string[], onCommand?: (name: string) => void): Promise<number> {
   const parser = yargs(args.map((a) => (a === '-' ? STDIO_SENTINEL : a)))
     .scriptName('ferry')
     .usage('$0 <command> [options]\n\nMove container images, for all their platforms, as archives.')
     .option('root', { type: 'string', global: true, describe: 'store directory (default: $FERRY_ROOT, else $XDG_DATA_HOME/ferry)' })
-    .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout' })
+    .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout; on stderr when stdout carries an archive (- as output), which then carries only the archive' })
     .middleware(restoreStdioArguments, true)
+    .middleware((argv) => onCommand?.(argv._.map(String).join(' ') || 'ferry'))
     .command(commands)
     .example('$0 import --all-platforms samples/multiarch.tar', 'every platform in, the host\'s unpacked')
     .example('$0 export --all-platforms out.tar alpine:3.19', 'an archive docker load, ctr and skopeo all read')

@@ -6,14 +6,18 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-/** Prints a command's result: JSON on stdout with --json, else the text lines. */
-export function emit(argv: GlobalOptions, value: unknown, text: () => string[]): void {
+/**
+ * Prints a command's result: JSON with --json, else the text lines. They go to stdout unless `archiveOnStdout`:
+ * when stdout carries an archive it carries only the archive, and the result (JSON too) goes to stderr.
+ */
+export function emit(argv: GlobalOptions, value: unknown, text: () => string[], opts: { archiveOnStdout?: boolean } = {}): void {
+  const out = opts.archiveOnStdout ? process.stderr : process.stdout;
   if (argv.json) {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    out.write(`${JSON.stringify(value, null, 2)}\n`);
     return;
   }
   const lines = text();
-  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  if (lines.length > 0) out.write(`${lines.join('\n')}\n`);
 }
 
 /** Notes for the user that must never mix into stdout (which may carry an archive or JSON). */
@@ -23,12 +27,13 @@ export function note(message: string): void {
 
 /**
  * Maps an error to one line on stderr and an exit code: bad input and usage are the user's to fix (exit 1 and 2);
- * anything else is a bug in ferry, shown with its stack so it can be reported.
+ * ERR_INTERNAL and anything that is not a FerryError is a bug in ferry (exit 70), the latter shown with its stack
+ * so it can be reported.
  */
 export function reportError(err: unknown): number {
   if (err instanceof FerryError) {
     process.stderr.write(`ferry: ${err.toLine()} (${err.code})\n`);
-    return err.code === 'ERR_USAGE' ? 2 : 1;
+    return err.code === 'ERR_USAGE' ? 2 : err.code === 'ERR_INTERNAL' ? 70 : 1;
   }
   if (isUsageError(err)) {
     process.stderr.write(`ferry: ${(err as Error).message} (ERR_USAGE); see 'ferry --help'\n`);

@@ -82,7 +82,7 @@ class ConvertRun {
         manifests.push(this.descriptor(child, child));
       } else manifests.push(await this.node(child));
     }
-    return this.writeDocument('index', desc, { ...value, mediaType: this.mediaType(desc.mediaType), manifests }, value);
+    return this.writeDocument('index', desc, { ...value, ...this.documentMediaType(value, desc), manifests }, value);
   }
 
   private async manifest(desc: Descriptor): Promise<Descriptor> {
@@ -92,7 +92,7 @@ class ConvertRun {
     if (config.mediaType !== value.config.mediaType) this.note('config', value.config, config);
     const layers: Descriptor[] = [];
     for (const [i, layer] of value.layers.entries()) layers.push(this.descriptor(layer, await this.layer(layer, diffIDs[i])));
-    return this.writeDocument('manifest', desc, { ...value, mediaType: this.mediaType(desc.mediaType), config, layers }, value);
+    return this.writeDocument('manifest', desc, { ...value, ...this.documentMediaType(value, desc), config, layers }, value);
   }
 
   private layer(layer: Descriptor, diffID: string | undefined): Promise<Descriptor> {
@@ -131,7 +131,8 @@ class ConvertRun {
   /** Writes a rewritten document unless it is unchanged, in which case the original bytes stay the truth. */
   private async writeDocument(kind: 'index' | 'manifest', desc: Descriptor, value: Record<string, unknown>, original: unknown): Promise<Descriptor> {
     const cleaned = this.opts.format === 'docker' ? this.withoutOciFields(value, `${kind} ${desc.digest}`) : value;
-    if (JSON.stringify(cleaned) === JSON.stringify(original) && desc.mediaType === cleaned.mediaType) return desc;
+    // Compared as values, not as text: rewriting a descriptor puts its keys in the spec's order, which alone is no change.
+    if (sameJson(cleaned, original) && desc.mediaType === cleaned.mediaType) return desc;
     const bytes = serializeDocument(cleaned);
     const converted: Descriptor = { ...desc, mediaType: String(cleaned.mediaType ?? this.mediaType(desc.mediaType)), digest: digestOf(bytes), size: bytes.length };
     await this.sink.write(converted, Readable.from([bytes]));
@@ -155,6 +156,12 @@ class ConvertRun {
     return copy as T;
   }
 
+  /** The document's own mediaType field: set when it has one or the conversion changes it, else left absent. */
+  private documentMediaType(value: { mediaType?: string | undefined }, desc: Descriptor): { mediaType?: string } {
+    const mediaType = this.mediaType(desc.mediaType);
+    return value.mediaType === undefined && mediaType === desc.mediaType ? {} : { mediaType };
+  }
+
   private mediaType(mediaType: string): string {
     return this.opts.format ? mediaTypeIn(this.opts.format, mediaType) : mediaType;
   }
@@ -163,6 +170,16 @@ class ConvertRun {
     const pick = (d: Descriptor) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size });
     this.changed.set(`${kind} ${from.mediaType} ${from.digest}`, { kind, from: pick(from), to: pick(to) });
   }
+}
+
+/** Whether two JSON values are equal whatever the order of their keys. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** Descriptor and platform keys in the order the specs (and containerd's Go structs) list them; unknown keys last. */

@@ -1,5 +1,6 @@
 import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { chain } from '../oci/chain.js';
 import { VerifyingStream } from '../oci/digest.js';
 import { MAX_DOCUMENT_BYTES, parseDocument, type RawDocument } from '../oci/document.js';
 import type { ContentSource } from '../oci/transport.js';
@@ -13,7 +14,7 @@ export async function readBlobBytes(source: ContentSource, desc: Descriptor): Pr
       hint: 'the index or manifest that points to it is corrupt or hostile',
     });
   }
-  const stream = (await source.fetch(desc)).pipe(new VerifyingStream(desc));
+  const stream = chain(await source.fetch(desc), new VerifyingStream(desc));
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

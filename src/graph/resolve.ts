@@ -3,7 +3,7 @@ import { type Descriptor, type Platform } from '../oci/descriptor.js';
 import { isImageConfig, isIndex, isManifest, isNonDistributable } from '../oci/mediatypes.js';
 import { ImageConfigSchema, IndexSchema, ManifestSchema } from '../oci/schemas.js';
 import type { ContentSource } from '../oci/transport.js';
-import { attestationSubject, isAttestation, type Matcher } from '../platform/index.js';
+import { attestationSubject, formatPlatform, isAttestation, type Matcher } from '../platform/index.js';
 import { readDocument } from './read-document.js';
 
 /** Which platforms of an index to take: all of them, or those a matcher accepts. */
@@ -31,8 +31,10 @@ export interface ResolvedImage {
   /** Index documents walked, the top one first. */
   indexes: Descriptor[];
   selected: PlatformImage[];
-  /** Manifests of the index the filter left out. */
+  /** Entries of the index the filter left out; a manifest's platform is read from its config when the entry has none. */
   skipped: Descriptor[];
+  /** The manifests among `skipped`, with what the source holds of them: what "available" is answered from. */
+  others: ManifestContent[];
   /** Nested indexes the source lacks: whatever platforms they name are missing too. */
   missingIndexes: Descriptor[];
 }
@@ -48,18 +50,52 @@ export async function resolveImage(source: ContentSource, target: Descriptor, fi
       hint: 'the archive or store does not hold the image it names; export it again',
     });
   }
-  const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [], missingIndexes: [] };
+  const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [], others: [], missingIndexes: [] };
   const attestations: Descriptor[] = [];
-  await walkManifests(source, target, resolved, attestations, filter, new Set());
+  const memo = new ResolveMemo(source);
+  await walkManifests(memo, target, resolved, attestations, filter, new Set());
   for (const att of attestations) {
     const subject = resolved.selected.find((s) => s.manifest.digest === attestationSubject(att));
-    if (subject) subject.attachments.push(await manifestContent(source, att));
+    if (subject) subject.attachments.push(await manifestContent(source, att, memo));
   }
   return resolved;
 }
 
+/**
+ * What one resolve has learnt, by digest: an index may name the same manifest (or manifests sharing layers) many
+ * times, and each distinct blob is read and looked up once, so the walk costs what the distinct descriptors do.
+ */
+class ResolveMemo {
+  private readonly present = new Map<string, Promise<boolean>>();
+  private readonly manifests = new Map<string, Promise<ManifestBlobs>>();
+
+  constructor(readonly source: ContentSource) {}
+
+  has(desc: Descriptor): Promise<boolean> {
+    let known = this.present.get(desc.digest);
+    if (!known) this.present.set(desc.digest, (known = this.source.has(desc)));
+    return known;
+  }
+
+  manifest(desc: Descriptor): Promise<ManifestBlobs> {
+    let known = this.manifests.get(desc.digest);
+    if (!known) this.manifests.set(desc.digest, (known = readManifestBlobs(this, desc)));
+    return known;
+  }
+}
+
+/** A manifest's blobs as the source holds them; the same for every descriptor of that manifest. */
+interface ManifestBlobs {
+  config: Descriptor;
+  layers: Descriptor[];
+  external: Descriptor[];
+  missing: Descriptor[];
+  /** Read on first use only: most index entries carry their platform. */
+  configPlatform(): Promise<Platform | undefined>;
+}
+
 async function walkManifests(
-  source: ContentSource,
+  memo: ResolveMemo,
   desc: Descriptor,
   out: ResolvedImage,
   attestations: Descriptor[],
@@ -70,22 +106,19 @@ async function walkManifests(
   seen.add(desc.digest);
   if (isIndex(desc.mediaType)) {
     out.indexes.push(desc);
-    const index = await readDocument(source, desc, IndexSchema);
+    const index = await readDocument(memo.source, desc, IndexSchema);
     for (const child of index.value.manifests) {
       if (isAttestation(child)) attestations.push(child);
       else if (isIndex(child.mediaType)) {
-        if (await source.has(child)) await walkManifests(source, child, out, attestations, filter, seen);
+        if (await memo.has(child)) await walkManifests(memo, child, out, attestations, filter, seen);
         else out.missingIndexes.push(child);
       } else if (!isManifest(child.mediaType)) out.skipped.push(child);
-      else if (filter.all || !child.platform || filter.matcher.match(child.platform)) out.selected.push({ ...(await manifestContent(source, child)), attachments: [] });
-      else out.skipped.push(child);
+      else await selectManifest(memo, child, out, filter);
     }
     return;
   }
   if (isManifest(desc.mediaType)) {
-    const content = await manifestContent(source, desc);
-    if (filter.all || !content.platform || filter.matcher.match(content.platform)) out.selected.push({ ...content, attachments: [] });
-    else out.skipped.push(desc);
+    await selectManifest(memo, desc, out, filter);
     return;
   }
   throw new FerryError('ERR_UNSUPPORTED_MEDIA_TYPE', `${desc.digest} has media type ${desc.mediaType}, which is not an image index or manifest`, {
@@ -94,26 +127,47 @@ async function walkManifests(
   });
 }
 
-/** Reads a manifest (when present) and checks which of its blobs the source holds. */
-export async function manifestContent(source: ContentSource, desc: Descriptor): Promise<ManifestContent> {
-  const content: ManifestContent = { manifest: desc, layers: [], external: [], missing: [], ...(desc.platform ? { platform: desc.platform } : {}) };
-  if (!(await source.has(desc))) {
-    content.missing.push(desc);
-    return content;
+/**
+ * Keeps or leaves out one manifest by its platform: the index entry's, else its config's (podman and buildah
+ * layouts write entries without one), so a manifest left out still says which platform it is. A manifest with no
+ * platform at all (an artifact) is kept: any host takes it.
+ */
+async function selectManifest(memo: ResolveMemo, desc: Descriptor, out: ResolvedImage, filter: PlatformFilter): Promise<void> {
+  const content = await manifestContent(memo.source, desc, memo);
+  if (filter.all || !content.platform || filter.matcher.match(content.platform)) {
+    out.selected.push({ ...content, attachments: [] });
+    return;
   }
-  const manifest = (await readDocument(source, desc, ManifestSchema)).value;
-  content.config = manifest.config;
-  content.layers = manifest.layers;
-  const present = await Promise.all([manifest.config, ...manifest.layers].map((d) => source.has(d)));
+  out.skipped.push({ ...desc, platform: content.platform });
+  out.others.push(content);
+}
+
+/** Reads a manifest (when present) and checks which of its blobs the source holds. */
+export async function manifestContent(source: ContentSource, desc: Descriptor, memo = new ResolveMemo(source)): Promise<ManifestContent> {
+  if (!(await memo.has(desc))) return { manifest: desc, layers: [], external: [], missing: [desc], ...(desc.platform ? { platform: desc.platform } : {}) };
+  const blobs = await memo.manifest(desc);
+  const platform = desc.platform ?? (await blobs.configPlatform());
+  // Fresh arrays per descriptor: callers may add to them.
+  return { manifest: desc, config: blobs.config, layers: [...blobs.layers], external: [...blobs.external], missing: [...blobs.missing], ...(platform ? { platform } : {}) };
+}
+
+async function readManifestBlobs(memo: ResolveMemo, desc: Descriptor): Promise<ManifestBlobs> {
+  const manifest = (await readDocument(memo.source, desc, ManifestSchema)).value;
+  const present = await Promise.all([manifest.config, ...manifest.layers].map((d) => memo.has(d)));
+  let configPlatform: Promise<Platform | undefined> | undefined;
+  const blobs: ManifestBlobs = {
+    config: manifest.config,
+    layers: manifest.layers,
+    external: [],
+    missing: [],
+    configPlatform: () => (configPlatform ??= present[0] && isImageConfig(manifest.config.mediaType) ? platformFromConfig(memo.source, manifest.config) : Promise.resolve(undefined)),
+  };
   [manifest.config, ...manifest.layers].forEach((d, i) => {
     if (present[i]) return;
-    if (isNonDistributable(d.mediaType)) content.external.push(d);
-    else content.missing.push(d);
+    if (isNonDistributable(d.mediaType)) blobs.external.push(d);
+    else blobs.missing.push(d);
   });
-  if (!content.platform && present[0] && isImageConfig(manifest.config.mediaType)) {
-    content.platform = await platformFromConfig(source, manifest.config);
-  }
-  return content;
+  return blobs;
 }
 
 async function platformFromConfig(source: ContentSource, desc: Descriptor): Promise<Platform | undefined> {
@@ -128,8 +182,21 @@ async function platformFromConfig(source: ContentSource, desc: Descriptor): Prom
   };
 }
 
+/** The one completeness check: a manifest is complete when the source holds it and every blob it needs. */
 export function isComplete(content: ManifestContent): boolean {
   return content.missing.length === 0;
+}
+
+/**
+ * The one answer to "which platforms could I have asked for": those of the image, selected or left out, whose
+ * content is complete in the source, the selected ones first. A platform the source holds only in part is not
+ * available, whatever its index entry says.
+ */
+export function availablePlatforms(image: Pick<ResolvedImage, 'selected' | 'others'>): Platform[] {
+  const complete = [...image.selected, ...image.others].filter((c) => c.platform && isComplete(c));
+  const seen = new Map<string, Platform>();
+  for (const c of complete) seen.set(formatPlatform(c.platform!), c.platform!);
+  return [...seen.values()];
 }
 
 /** Every blob a resolved image needs that the source holds: documents, configs, layers, attachments. */

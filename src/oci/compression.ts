@@ -1,10 +1,10 @@
-import { Transform } from 'node:stream';
+import { type Duplex, Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { FerryError } from '../errors.js';
 import { wrapErrors } from './compression/errors.js';
-import { PureJsZstdStream } from './compression/fzstd-stream.js';
+import { createPureJsZstdStream } from './compression/fzstd-stream.js';
 import { loadZstdNapi } from './compression/napi-binding.js';
-import { NapiZstdCompressStream, NapiZstdDecompressStream } from './compression/napi-zstd.js';
+import { createNapiZstdDecompressStream, NapiZstdCompressStream } from './compression/napi-zstd.js';
 import { nodeZstd, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
 
 export { availableZstdBackends, type ZstdBackend, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
@@ -16,14 +16,33 @@ const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 /** Skippable zstd frames (0x184D2A50–5F) may precede the first data frame. */
 const isZstdSkippable = (b: Uint8Array) => b.length >= 4 && (b[0]! & 0xf0) === 0x50 && b[1] === 0x2a && b[2] === 0x4d && b[3] === 0x18;
 
-/** How many leading bytes `sniffCompression` needs. */
-export const SNIFF_BYTES = 4;
+const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+/** "BZh" and a block size digit, then the magic of a first block (π) or of the end of an empty stream (√π). */
+const isBzip2 = (b: Uint8Array) =>
+  b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68 && b[3]! >= 0x31 && b[3]! <= 0x39 &&
+  ['314159265359', '177245385090'].includes(Buffer.from(b.subarray(4, 10)).toString('hex'));
+
+/** How many leading bytes `sniffCompression` and `refuseUnsupportedCompression` need. */
+export const SNIFF_BYTES = 10;
 
 /** Detects compression from the first bytes of a stream; never trust a file name or media type for it. */
 export function sniffCompression(head: Uint8Array): Compression {
   if (GZIP_MAGIC.every((b, i) => head[i] === b)) return 'gzip';
   if (ZSTD_MAGIC.every((b, i) => head[i] === b) || isZstdSkippable(head)) return 'zstd';
   return 'none';
+}
+
+/**
+ * Fails with ERR_UNSUPPORTED when `head` starts an xz or bzip2 stream: no OCI media type allows them, but old and
+ * hand-made images use them, and read as tar they would only look truncated or corrupt.
+ */
+export function refuseUnsupportedCompression(head: Uint8Array, where: string): void {
+  const kind = XZ_MAGIC.every((b, i) => head[i] === b) ? 'xz' : isBzip2(head) ? 'bzip2' : undefined;
+  if (kind === undefined) return;
+  throw new FerryError('ERR_UNSUPPORTED', `${where} is ${kind}-compressed, which ferry does not decode`, {
+    path: where,
+    hint: `ferry reads uncompressed, gzip and zstd content; recompress it (${kind} -dc | gzip) or rebuild the image`,
+  });
 }
 
 /** gunzip is twice as fast with large output chunks (measured: 540 vs 220 MB/s). */
@@ -41,7 +60,7 @@ function passThrough(): Transform {
  * A decompressing stream for `kind`; `none` passes bytes through. zstd uses `zstdBackend()`: every backend
  * reads multi-frame input, skippable frames and frames without a recorded content size, with backpressure.
  */
-export function createDecompressor(kind: Compression, where = 'stream'): Transform {
+export function createDecompressor(kind: Compression, where = 'stream'): Duplex {
   switch (kind) {
     case 'none':
       return passThrough();
@@ -52,14 +71,14 @@ export function createDecompressor(kind: Compression, where = 'stream'): Transfo
   }
 }
 
-function createZstdDecompressor(where: string): Transform {
+function createZstdDecompressor(where: string): Duplex {
   switch (zstdBackend()) {
     case 'node:zlib':
       return wrapErrors(nodeZstd()!.decompress({ chunkSize: CHUNK_SIZE }), where, 'zstd');
     case 'zstd-napi':
-      return new NapiZstdDecompressStream(loadZstdNapi()!, where);
+      return createNapiZstdDecompressStream(loadZstdNapi()!, where);
     case 'fzstd':
-      return new PureJsZstdStream(where);
+      return createPureJsZstdStream(where);
   }
 }
 

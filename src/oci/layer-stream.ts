@@ -1,7 +1,7 @@
 import type { Duplex, Readable, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, isFerryError } from '../errors.js';
-import { type Compression, createDecompressor } from './compression.js';
+import { type Compression, createDecompressor, refuseUnsupportedCompression } from './compression.js';
 import type { Descriptor } from './descriptor.js';
 import { DigestingStream, VerifyingStream } from './digest.js';
 import { sniffStream } from './sniff-stream.js';
@@ -36,6 +36,7 @@ export async function readLayer<T>(
   try {
     const verified = await sniffStream(verifier);
     const { compression } = verified;
+    if (compression === 'none') refuseUnsupportedCompression(verified.head, where);
     const decompressor = createDecompressor(compression, where);
     streams.push(verified.stream, decompressor);
     // The plan's stages are created before any of them runs, so one that cannot be made fails before anything is written.

@@ -7,7 +7,7 @@ import { type Compression, SNIFF_BYTES, sniffCompression } from './compression.j
  * zstd-compressed content, without consuming them: returns a stream that still yields every byte (stdin cannot
  * be reopened).
  */
-export async function sniffStream(input: Readable): Promise<{ compression: Compression; stream: Readable }> {
+export async function sniffStream(input: Readable): Promise<{ compression: Compression; head: Buffer; stream: Readable }> {
   const { head, ended } = await peek(input, SNIFF_BYTES);
   // The peeked bytes, then the rest. (`unshift` loses data when the source has already ended; an async
   // generator here halves the throughput.) Errors travel both ways: pipeline destroys one with the other.
@@ -20,7 +20,7 @@ export async function sniffStream(input: Readable): Promise<{ compression: Compr
       // Reported through `stream`, which pipeline destroyed with the same error.
     });
   }
-  return { compression: sniffCompression(head), stream };
+  return { compression: sniffCompression(head), head, stream };
 }
 
 /** Reads at least `n` bytes (fewer only at the end of the stream) and leaves the stream paused. */

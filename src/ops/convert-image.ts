@@ -12,11 +12,14 @@ export interface ConvertStoredResult extends ConvertResult {
   /** The name converted, and the name the result was stored under. */
   source: string;
   name: string;
+  /** True when the image already was what was asked for: nothing was written, the record was not touched. */
+  unchanged: boolean;
 }
 
 /**
  * `ferry convert IMAGE`: converts a stored image and names the result. New blobs are staged, so a concurrent gc
- * cannot remove them before the name points at them; the old blobs stay until gc.
+ * cannot remove them before the name points at them; the old blobs stay until gc. A conversion that changes
+ * nothing under the same name writes nothing at all.
  */
 export async function convertStoredImage(store: Store, image: string, opts: ConvertStoredOptions): Promise<ConvertStoredResult> {
   if (!opts.format && !opts.layers) {
@@ -29,12 +32,16 @@ export async function convertStoredImage(store: Store, image: string, opts: Conv
   const staging = await store.stage();
   try {
     const result = await convertImage(store, staging, record.target, opts);
+    if (result.changed.length === 0 && result.target.digest === record.target.digest && name === source) {
+      await staging.abort();
+      return { ...result, source, name, unchanged: true };
+    }
     const { annotations: _dropped, ...target } = result.target;
     await staging.commit({
       keep: result.changed.map((c) => c.to.digest),
       records: [{ name, target, ...(record.annotations ? { annotations: record.annotations } : {}) }],
     });
-    return { ...result, source, name };
+    return { ...result, source, name, unchanged: false };
   } catch (err) {
     await staging.abort();
     throw err;

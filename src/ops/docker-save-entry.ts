@@ -3,7 +3,7 @@ import { FerryError } from '../errors.js';
 import { isComplete, type ResolvedImage } from '../graph/resolve.js';
 import type { Platform } from '../oci/descriptor.js';
 import { isImageConfig, isNonDistributable } from '../oci/mediatypes.js';
-import { familiarName, parseReference } from '../oci/reference.js';
+import { normalizeName, parseReference } from '../oci/reference.js';
 import { formatPlatform, parsePlatform } from '../platform/index.js';
 import { resolveUnpackTarget } from './unpack-target.js';
 
@@ -34,8 +34,9 @@ export function dockerSaveEntry(
     }
     return undefined;
   }
-  // docker load rejects digest-only RepoTags.
-  const repoTags = parseReference(name).tag ? [familiarName(name)] : [];
+  // docker load rejects digest-only RepoTags. Full names: podman load prefixes a short one with `localhost/`,
+  // while docker (20.10 and later) shows a full one familiarized, so both keep the image's real name.
+  const repoTags = parseReference(name).tag ? [normalizeName(name)] : [];
   const layers = chosen.layers.filter((l) => !(opts.skipNonDistributable && isNonDistributable(l.mediaType)));
   return { image: { config: chosen.config, layers, repoTags }, platform: chosen.platform ? formatPlatform(chosen.platform) : 'unknown' };
 }

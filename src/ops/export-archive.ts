@@ -5,9 +5,9 @@ import { readBlobBytes, readDocument } from '../graph/read-document.js';
 import { convertImage } from '../convert/index.js';
 import type { Compression } from '../oci/compression.js';
 import type { ContentSource } from '../oci/transport.js';
-import { isComplete, presentBlobs, resolveImage, type ResolvedImage } from '../graph/resolve.js';
+import { availablePlatforms, isComplete, presentBlobs, type ResolvedImage, resolveImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
-import { isIndex, isNonDistributable } from '../oci/mediatypes.js';
+import { isIndex, isNonDistributable, layerCompression } from '../oci/mediatypes.js';
 import { normalizeName } from '../oci/reference.js';
 import { IndexSchema } from '../oci/schemas.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
@@ -62,6 +62,8 @@ export interface ExportResult {
   excluded?: number;
   /** With referrers: referrer digests left out because the store holds them only in part. */
   incompleteReferrers?: string[];
+  /** What some consumer cannot read in this archive (e.g. zstd layers in the docker-load entry). */
+  warnings?: string[];
 }
 
 /** Exports images of the store as one OCI-layout + docker-save tar, streamed to `out`. */
@@ -86,6 +88,7 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
   const docker: DockerSaveImage[] = [];
   const summaries: ExportedImage[] = [];
   const excluded = new Set<string>();
+  const warnings: string[] = [];
   const skipManifestJson = opts.skipManifestJson || opts.excludeBlobs !== undefined;
   for (const raw of names) {
     const name = normalizeName(raw);
@@ -128,7 +131,11 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
     }
     blobs.set(target.digest, target);
     const dockerEntry = skipManifestJson ? undefined : dockerSaveEntry(resolved, name, opts, host);
-    if (dockerEntry) docker.push(dockerEntry.image);
+    if (dockerEntry) {
+      docker.push(dockerEntry.image);
+      const zstd = dockerLoadZstdWarning(name, dockerEntry.platform, dockerEntry.image);
+      if (zstd) warnings.push(zstd);
+    }
     summaries.push({
       name,
       digest: target.digest,
@@ -149,7 +156,17 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
     bytes: written.bytes,
     ...(opts.excludeBlobs ? { excluded: excluded.size } : {}),
     ...(incompleteReferrers.length > 0 ? { incompleteReferrers } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/**
+ * docker engines before 23 (Debian's docker.io 20.10 among them) fail `docker load` on a zstd layer with
+ * "archive/tar: invalid tar header", after the other tools have accepted the same archive: say so at export.
+ */
+function dockerLoadZstdWarning(name: string, platform: string, entry: DockerSaveImage): string | undefined {
+  if (!entry.layers.some((l) => layerCompression(l.mediaType) === 'zstd')) return undefined;
+  return `${name}: the docker-load entry (${platform}) has zstd layers, which docker engines before 23 cannot load; export with --layer-compression gzip for them`;
 }
 
 /** Fails on a selected platform the store holds only in part, unless --allow-partial. Returns whether partial. */
@@ -172,7 +189,7 @@ function checkComplete(resolved: ResolvedImage, name: string, opts: ExportOption
   }
   if (resolved.selected.length === 0) {
     throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${name} has no platform matching the selection`, {
-      hint: `available: ${resolved.skipped.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)).join(', ')}; use --platform or --all-platforms`,
+      hint: `available: ${availablePlatforms(resolved).map(formatPlatform).join(', ') || 'none'}; use --platform or --all-platforms`,
     });
   }
   return incomplete.length > 0 || resolved.missingIndexes.length > 0;

@@ -1,8 +1,10 @@
 import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
-import { isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { availablePlatforms, isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { chain } from '../oci/chain.js';
+import { isIndex, isManifest, isSchema1 } from '../oci/mediatypes.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
-import { formatPlatform, hostPlatform, onlyStrict, parsePlatform } from '../platform/index.js';
+import { formatPlatform, hostPlatform, normalizePlatform, onlyStrict, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
@@ -45,17 +47,34 @@ export interface ImportedImage {
   unpack?: UnpackChoice & { outcome?: UnpackOutcome };
 }
 
+export interface NotImportedImage {
+  names: string[];
+  digest: string;
+  /** Platforms the image holds complete, which --platform could ask for. */
+  platforms: string[];
+  reason: string;
+}
+
 export interface ImportResult {
   archive: string;
   format: ArchiveContents['format'];
   selection: string;
   images: ImportedImage[];
+  /** Images of the archive that have none of the selected platforms: listed, not imported, not an error. */
+  notImported: NotImportedImage[];
+  /** Entries of the archive that were skipped, in words (an index.json entry that is not an image). */
+  warnings: string[];
 }
 
 /**
- * Imports an archive: one streaming pass into a staging area of the store, then names, platform filter,
- * completeness, unpack of the chosen platform, and only then a single atomic commit of blobs and records.
- * Any failure before the commit leaves the store exactly as it was.
+ * Imports an archive: one streaming pass into a staging area of the store, then, image by image, names,
+ * platform filter, completeness and unpack of the chosen platform, and only then a single atomic commit of blobs
+ * and records. Any failure before the commit leaves the store exactly as it was.
+ *
+ * Each image of a multi-image archive stands on its own, as in `ctr images import`: the images with the selected
+ * (or host) platform are imported and the others listed with their platforms. Only an explicit --platform that
+ * no image of the archive has is an error. An image that is one manifest, not an index (docker save, podman
+ * save), is imported whatever its platform, as `docker load` does; unpack then says whether the host runs it.
  */
 export async function importArchive(store: Store, path: string, opts: ImportOptions): Promise<ImportResult> {
   const host = opts.host ?? hostPlatform();
@@ -63,38 +82,70 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const input = await openInput(path);
   const staging = await store.stage();
   try {
-    const stream = opts.onProgress ? input.stream.pipe(readProgress(opts.onProgress, input.size)) : input.stream;
+    const stream = opts.onProgress ? chain(input.stream, readProgress(opts.onProgress, input.size)) : input.stream;
     const contents = await readArchive(stream, staging, { where: input.where });
     const images: ImportedImage[] = [];
+    const notImported: NotImportedImage[] = [];
+    const warnings: string[] = [];
+    const found: Platform[] = [];
+    const available = new Set<string>();
     const keep = new Map<string, Descriptor>();
     const records: { name: string; target: Descriptor }[] = [];
-    for (const archived of contents.images) {
-      const found = await convertSchema1Image(staging, archived);
-      const resolved = await resolveImage(staging, found.target, selection.filter);
-      const names = nameImage(found, opts);
+    for (const entry of contents.images) {
+      if (!isImageMediaType(entry.target.mediaType)) {
+        warnings.push(`${input.where}: skipped ${entry.target.digest}: media type ${entry.target.mediaType} is not an image index or manifest`);
+        continue;
+      }
+      const archived = await convertSchema1Image(staging, entry);
+      const single = !isIndex(archived.target.mediaType);
+      const resolved = await resolveImage(staging, archived.target, single ? { all: true } : selection.filter);
+      const names = nameImage(archived, opts);
       // The staging area also sees the store's blobs: a delta is complete when the store holds its base.
-      if (isDelta(found.target)) requireDeltaBase(resolved, names[0] ?? found.target.digest, input.where);
-      checkSelection(resolved, found, selection.requested, opts, input.where);
+      if (isDelta(archived.target)) requireDeltaBase(resolved, names[0] ?? archived.target.digest, input.where);
+      const verdict = judgeImage(resolved, single, selection.requested, opts, `${input.where}: image ${labelOf(archived)}`);
+      found.push(...verdict.found);
+      const platforms = availablePlatforms(resolved).map(formatPlatform);
+      for (const p of platforms) available.add(p);
+      if (verdict.leaveOut) {
+        notImported.push({ names, digest: archived.target.digest, platforms, reason: verdict.leaveOut });
+        continue;
+      }
       const summary = summarize(resolved, names);
       if (opts.unpack !== false) summary.unpack = await unpack(store, staging, resolved, opts, selection.requested, host);
       for (const d of presentBlobs(resolved)) keep.set(d.digest, d);
-      for (const name of names) records.push({ name, target: withoutDeltaMark(found.target) });
+      for (const name of names) records.push({ name, target: withoutDeltaMark(archived.target) });
       images.push(summary);
     }
+    requireEveryRequestedPlatform(selection.requested, found, [...available], input.where);
     if (opts.indexName && contents.index) {
       keep.set(contents.index.desc.digest, contents.index.desc);
       records.push({ name: importNames({ digest: contents.index.desc.digest, refName: opts.indexName, repoTags: [] }, opts)[0]!, target: contents.index.desc });
+    }
+    if (images.length === 0 && notImported.length > 0) {
+      const choices = notImported.length === 1 ? notImported[0]!.platforms.join(', ') : notImported.map((n) => `${n.names[0] ?? n.digest}: ${n.platforms.join(', ') || 'none'}`).join('; ');
+      throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${input.where}: no image has content the host can run (${selection.label})`, {
+        path: input.where,
+        hint: `available: ${choices || 'none'}; use --all-platforms or --platform P`,
+      });
     }
     if (images.length === 0) {
       throw new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${input.where} holds no image`, { path: input.where, hint: 'the archive is empty or not an image archive' });
     }
     await staging.commit({ keep: [...keep.keys()], records });
-    return { archive: input.where, format: contents.format, selection: selection.label, images };
+    return { archive: input.where, format: contents.format, selection: selection.label, images, notImported, warnings };
   } catch (err) {
     await staging.abort();
     input.stream.destroy();
     throw err;
   }
+}
+
+function isImageMediaType(mediaType: string): boolean {
+  return isIndex(mediaType) || isManifest(mediaType) || isSchema1(mediaType);
+}
+
+function labelOf(found: ArchiveImage): string {
+  return found.containerdName ?? found.refName ?? found.repoTags[0] ?? found.target.digest;
 }
 
 function nameImage(found: ArchiveImage, opts: ImportOptions): string[] {
@@ -109,47 +160,52 @@ function pick(found: ArchiveImage): { containerdName?: string; refName?: string 
   return { ...(found.containerdName ? { containerdName: found.containerdName } : {}), ...(found.refName ? { refName: found.refName } : {}) };
 }
 
+interface Verdict {
+  /** Why the image stays out, or undefined when it is imported. */
+  leaveOut?: string;
+  /** The requested platforms this image has. */
+  found: Platform[];
+}
+
 /**
- * Default and --platform imports must bring the platforms they name; --all-platforms takes whatever is
- * complete and reports the rest.
+ * Whether one image of the archive is imported. --all-platforms takes whatever is complete and reports the rest.
+ * A requested platform the image holds only in part is an error (the user named it); one it lacks leaves the
+ * image out. With the host default an index needs a complete platform the host runs (artifacts, having no
+ * platform, always qualify); a single manifest is taken whatever its platform.
  */
-function checkSelection(resolved: ResolvedImage, found: ArchiveImage, requested: Platform[], opts: ImportOptions, where: string): void {
-  const label = found.containerdName ?? found.refName ?? found.repoTags[0] ?? found.target.digest;
-  const complete = resolved.selected.filter((s) => s.platform && isComplete(s));
-  if (opts.allPlatforms) return;
+function judgeImage(resolved: ResolvedImage, single: boolean, requested: Platform[], opts: ImportOptions, label: string): Verdict {
+  if (opts.allPlatforms) return { found: [] };
   if (requested.length > 0) {
+    const found: Platform[] = [];
     for (const p of requested) {
       const hit = resolved.selected.find((s) => s.platform && onlyStrict(p).match(s.platform));
-      // A platform the archive does not have at all is not found; one it holds only in part is incomplete.
-      if (!hit) {
-        throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: image ${label} has no ${formatPlatform(p)} manifest`, {
-          path: where,
-          hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
-        });
-      }
+      if (!hit) continue;
+      found.push(p);
       if (!isComplete(hit)) {
-        const missing = ` (missing ${hit.missing.map((m) => m.digest).join(', ')})`;
-        throw new FerryError('ERR_INCOMPLETE', `${where}: image ${label} has no complete content for ${formatPlatform(p)}${missing}`, {
-          path: where,
-          hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+        throw new FerryError('ERR_INCOMPLETE', `${label} has no complete content for ${formatPlatform(p)} (missing ${hit.missing.map((m) => m.digest).join(', ')})`, {
+          digest: hit.missing[0]!.digest,
+          hint: `available: ${availablePlatforms(resolved).map(formatPlatform).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
         });
       }
     }
-    return;
+    return found.length > 0 ? { found } : { found, leaveOut: `none of ${requested.map(formatPlatform).join(', ')}` };
   }
-  // Artifacts have no platform: any host takes them, as long as they are complete.
-  const artifactsOnly = resolved.selected.length > 0 && resolved.selected.every((s) => !s.platform && isComplete(s));
-  if (complete.length === 0 && !artifactsOnly) {
-    throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: image ${label} has no content the host can run`, {
-      path: where,
-      hint: `available: ${availablePlatforms(resolved).join(', ') || 'none'}; use --all-platforms or --platform P`,
-    });
-  }
+  const complete = resolved.selected.filter(isComplete);
+  if (single) return complete.length > 0 ? { found: [] } : { found: [], leaveOut: 'incomplete in the archive' };
+  const runnable = complete.some((s) => s.platform);
+  const artifactsOnly = complete.length > 0 && complete.length === resolved.selected.length && !runnable;
+  return runnable || artifactsOnly ? { found: [] } : { found: [], leaveOut: 'no complete platform the host runs' };
 }
 
-function availablePlatforms(resolved: ResolvedImage): string[] {
-  const all = [...resolved.selected.map((s) => s.platform), ...resolved.skipped.map((d) => d.platform)];
-  return [...new Set(all.filter((p): p is Platform => Boolean(p)).map(formatPlatform))];
+/** An explicit --platform must be in some image of the archive; which images lack it is not an error. */
+function requireEveryRequestedPlatform(requested: Platform[], found: Platform[], available: string[], where: string): void {
+  const hits = new Set(found.map((p) => formatPlatform(normalizePlatform(p))));
+  const absent = requested.filter((p) => !hits.has(formatPlatform(normalizePlatform(p))));
+  if (absent.length === 0) return;
+  throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${where}: no image of the archive has a ${absent.map(formatPlatform).join(', ')} manifest`, {
+    path: where,
+    hint: `available: ${available.join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+  });
 }
 
 function summarize(resolved: ResolvedImage, names: string[]): ImportedImage {

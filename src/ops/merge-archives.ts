@@ -5,7 +5,7 @@ import { FerryError } from '../errors.js';
 import { isComplete, resolveImage, type ManifestContent } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { MediaType, isIndex } from '../oci/mediatypes.js';
-import { familiarName, isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
+import { isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 import { mergedIndex, mergeMembers, platformKey, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
@@ -158,6 +158,7 @@ function dockerEntry(name: string, kept: MergeMember[], host: Platform): { image
   const candidates = kept.map((m) => m.image);
   const chosen = resolveUnpackTarget(candidates, { host }).image ?? candidates[0];
   if (!chosen?.config || chosen.external.length > 0) return undefined;
-  const tag = parseReference(name).tag ? [familiarName(name)] : [];
+  // Full names, as export writes them (see docker-save-entry.ts).
+  const tag = parseReference(name).tag ? [normalizeName(name)] : [];
   return { image: { config: chosen.config, layers: chosen.layers, repoTags: tag }, platform: chosen.platform ? formatPlatform(chosen.platform) : 'unknown' };
 }

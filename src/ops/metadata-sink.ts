@@ -2,6 +2,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { chain } from '../oci/chain.js';
 import { DigestingStream, VerifyingStream } from '../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../oci/document.js';
 import type { BlobSink, ContentSource } from '../oci/transport.js';
@@ -27,13 +28,13 @@ export class MetadataSink implements BlobSink, ContentSource {
   }
 
   async write(desc: Descriptor, stream: Readable): Promise<void> {
-    const kept = await this.consume(stream.pipe(new VerifyingStream(desc)), desc.size <= MAX_DOCUMENT_BYTES);
+    const kept = await this.consume(chain(stream, new VerifyingStream(desc)), desc.size <= MAX_DOCUMENT_BYTES);
     this.remember(desc.digest, desc.size, kept);
   }
 
   async writeUnknown(stream: Readable): Promise<{ digest: string; size: number }> {
     const digesting = new DigestingStream();
-    const kept = await this.consume(stream.pipe(digesting), true);
+    const kept = await this.consume(chain(stream, digesting), true);
     const { digest, size } = digesting.digest;
     this.remember(digest, size, kept);
     return { digest, size };

@@ -1,6 +1,6 @@
 import type { Platform } from '../oci/descriptor.js';
 import type { PlatformFilter } from '../graph/resolve.js';
-import { formatPlatform, hostPlatform, only, ordered, parsePlatform } from '../platform/index.js';
+import { defaultMatcher, formatPlatform, hostPlatform, ordered, parsePlatform } from '../platform/index.js';
 import { FerryError } from '../errors.js';
 
 export interface PlatformArgs {
@@ -18,7 +18,8 @@ export interface PlatformSelection {
 
 /**
  * `--all-platforms` takes every platform; `--platform P` (repeatable) exactly those (after normalization:
- * linux/arm64/v8 is linux/arm64); neither: what the host can run, as containerd does by default.
+ * linux/arm64/v8 is linux/arm64); neither: what the host runs by default (containerd's Default(), so a Mac takes
+ * linux/<its CPU>).
  */
 export function selectPlatforms(args: PlatformArgs, host: Platform = hostPlatform()): PlatformSelection {
   const specs = args.platform ?? [];
@@ -30,5 +31,7 @@ export function selectPlatforms(args: PlatformArgs, host: Platform = hostPlatfor
     const requested = specs.map((s) => parsePlatform(s));
     return { filter: { matcher: ordered(...requested) }, requested, label: requested.map(formatPlatform).join(', ') };
   }
-  return { filter: { matcher: only(host) }, requested: [], label: `host ${formatPlatform(host)}` };
+  const matcher = defaultMatcher(host);
+  const runs = matcher.platforms.filter((p) => p.os !== host.os).map(formatPlatform);
+  return { filter: { matcher }, requested: [], label: `host ${formatPlatform(host)}${runs.length > 0 ? ` (runs ${runs.join(', ')})` : ''}` };
 }

@@ -1,6 +1,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { FerryError } from '../errors.js';
-import { isComplete, resolveImage, type ManifestContent, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { availablePlatforms, isComplete, resolveImage, type ManifestContent, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { chain } from '../oci/chain.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex } from '../oci/mediatypes.js';
 import type { ContentSource, ContentTarget } from '../oci/transport.js';
@@ -110,8 +111,7 @@ function sameNormalized(a: Platform, b: Platform): boolean {
 }
 
 function available(resolved: ResolvedImage): string[] {
-  const platforms = [...resolved.selected.filter(isComplete).map((s) => s.platform), ...resolved.skipped.map((d) => d.platform)];
-  return [...new Set(platforms.filter((p): p is Platform => Boolean(p)).map(formatPlatform))];
+  return availablePlatforms(resolved).map(formatPlatform);
 }
 
 function platformLabel(platform: Platform | undefined): string {
@@ -138,8 +138,7 @@ function counted(stream: Readable, desc: Descriptor, onProgress: (written: numbe
       done(null, chunk);
     },
   });
-  stream.once('error', (err) => counter.destroy(err));
-  return stream.pipe(counter);
+  return chain(stream, counter);
 }
 
 /** Runs `work` over `items`, at most `limit` at a time; the first failure stops new work and is thrown. */

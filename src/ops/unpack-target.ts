@@ -1,7 +1,7 @@
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isImageConfig } from '../oci/mediatypes.js';
 import { isComplete, type PlatformImage } from '../graph/resolve.js';
-import { bestMatch, formatPlatform, normalizePlatform, only, onlyStrict } from '../platform/index.js';
+import { bestMatch, defaultMatcher, formatPlatform, normalizePlatform, only, onlyStrict } from '../platform/index.js';
 
 export interface UnpackRequest {
   /** `--unpack-platform`, or the first `--platform`; the host when absent. */
@@ -36,7 +36,8 @@ export function resolveUnpackTarget(candidates: PlatformImage[], request: Unpack
     byDescriptor.set(c.manifest.digest, c);
     return { ...c.manifest, platform: c.platform };
   });
-  const comparer = request.strict ? onlyStrict(wanted) : only(wanted);
+  // No platform asked for: what the host runs by default, the same answer import's filter gives.
+  const comparer = request.platform ? (request.strict ? onlyStrict(wanted) : only(wanted)) : defaultMatcher(request.host, { strict: Boolean(request.strict) });
   const best = bestMatch(descriptors, comparer);
   const wantedText = formatPlatform(wanted);
   const source = request.platform ? 'requested' : 'host';

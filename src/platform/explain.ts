@@ -96,21 +96,26 @@ function reasonForMismatch(n: Platform, groups: RequestGroup[], strict: boolean)
   return `${relative(source, n)} host does not run ${relative(n, source)}`;
 }
 
+/** The specifier `platforms explain` takes for "whatever this host runs by default". */
+const HOST_SPEC = 'host';
+
 function mayBeImage(desc: Descriptor): boolean {
   return isManifest(desc.mediaType) || isIndex(desc.mediaType) || isSchema1(desc.mediaType);
 }
 
 /**
- * Explains which of `candidates` (the manifests of an index) the platform specifiers select. No specifiers means
- * the host default. `strict` compares exactly (after normalization) instead of accepting what the platform runs.
+ * Explains which of `candidates` (the manifests of an index) the platform specifiers select. No specifiers, or the
+ * specifier `host`, means the host default (defaultMatcher: on a Mac, darwin then linux on its CPU). `strict` compares exactly (after normalization) instead of accepting what the platform runs.
  */
 export function explainPlatforms(specs: readonly string[], candidates: readonly Descriptor[], opts: { strict?: boolean } = {}): Explanation {
   const strict = opts.strict ?? false;
   const host = hostPlatform();
+  const hostGroup: RequestGroup = { source: host, platforms: [...defaultMatcher(host, { strict }).platforms] };
   const groups: RequestGroup[] =
     specs.length === 0
-      ? [{ source: host, platforms: strict ? [host] : [...defaultMatcher().platforms] }]
+      ? [hostGroup]
       : specs.map((s) => {
+          if (s === HOST_SPEC) return hostGroup;
           const source = normalizePlatform(parsePlatform(s));
           return { source, platforms: strict ? [source] : platformVector(source) };
         });

@@ -11,6 +11,7 @@ export {
   defaultMatcher,
   exactMatcher,
   only,
+  onlyOs,
   onlyStrict,
   ordered,
   platformVector,

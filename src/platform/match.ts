@@ -27,10 +27,18 @@ export interface RankedMatchComparer extends MatchComparer {
 }
 
 /**
- * Features a candidate may require that any host is taken to offer. containerd's Windows host advertises win32k
- * when user32.dll loads, which ferry cannot probe; every Windows host that runs containers has it.
+ * Features a Windows candidate may require that any Windows host is taken to offer. containerd's Windows host
+ * advertises win32k when user32.dll loads, which ferry cannot probe; every Windows host that runs containers has
+ * it. On any other OS win32k means nothing the host offers, so it is not assumed there.
  */
-const ASSUMED_OS_FEATURES: ReadonlySet<string> = new Set(['win32k']);
+const ASSUMED_WINDOWS_OS_FEATURES: ReadonlySet<string> = new Set(['win32k']);
+
+/** Whether every os.feature `candidate` requires is offered by `wanted` (or assumed for its OS). */
+function offersFeatures(wanted: Platform, candidate: Platform): boolean {
+  const offered = new Set(wanted['os.features'] ?? []);
+  const assumed = wanted.os === 'windows' ? ASSUMED_WINDOWS_OS_FEATURES : new Set<string>();
+  return (candidate['os.features'] ?? []).every((f) => offered.has(f) || assumed.has(f));
+}
 
 /**
  * containerd's NewMatcher: equal OS, architecture and variant after normalization; for a Windows platform with an
@@ -38,17 +46,22 @@ const ASSUMED_OS_FEATURES: ReadonlySet<string> = new Set(['win32k']);
  */
 export function exactMatcher(wanted: Platform): Matcher & { readonly platform: Platform } {
   const platform = normalizePlatform(wanted);
-  const offered = new Set(platform['os.features'] ?? []);
-  const isWindows = platform.os === 'windows';
   return {
     platform,
     match(p: Platform): boolean {
       const n = normalizePlatform(p);
-      if (n.os !== platform.os || n.architecture !== platform.architecture || (n.variant ?? '') !== (platform.variant ?? '')) return false;
-      if (isWindows && !windowsVersionMatches(platform['os.version'], p['os.version'])) return false;
-      return (n['os.features'] ?? []).every((f) => offered.has(f) || ASSUMED_OS_FEATURES.has(f));
+      if (n.architecture !== platform.architecture || (n.variant ?? '') !== (platform.variant ?? '')) return false;
+      return sameOs(platform, p);
     },
   };
+}
+
+/** Equal OS after normalization, a compatible Windows os.version, and the candidate's os.features offered. */
+function sameOs(platform: Platform, p: Platform): boolean {
+  const n = normalizePlatform(p);
+  if (n.os !== platform.os) return false;
+  if (platform.os === 'windows' && !windowsVersionMatches(platform['os.version'], p['os.version'])) return false;
+  return offersFeatures(platform, n);
 }
 
 function withVariant(base: Platform, architecture: string, variant: string): Platform {
@@ -98,8 +111,8 @@ export function platformVector(p: Platform): Platform[] {
         }
         for (let m = minor - 1; m >= 0; m--) vector.push(withVariant(p, 'arm64', m === 0 ? '' : `v${major}.${m}`));
       }
-      // Every arm64 CPU of the v8/v9 line runs 32-bit arm up to v8.
-      const armVariant = v.startsWith('v8.') || v.startsWith('v9.') ? 'v8' : v;
+      // Every arm64 CPU of the v8/v9 line runs 32-bit arm up to v8: there is no 32-bit Armv9.
+      const armVariant = v.startsWith('v8') || v.startsWith('v9') ? 'v8' : v;
       vector.push(...platformVector(withVariant(p, 'arm', armVariant)));
       break;
     }
@@ -181,6 +194,24 @@ export function only(p: Platform): RankedMatchComparer {
   return ordered(...platformVector(normalizePlatform(p)));
 }
 
+/**
+ * Any architecture of the platform's OS (same os.version rules and os.features as a match), the platform itself
+ * preferred (containerd's OnlyOS): for choices where the CPU does not matter, such as which OS an archive is for.
+ */
+export function onlyOs(p: Platform): MatchComparer {
+  const platform = normalizePlatform(p);
+  const exact = ordered(platform);
+  const match = (candidate: Platform): boolean => sameOs(platform, candidate);
+  return {
+    match,
+    less: (a, b) => {
+      const am = match(a);
+      if (am !== match(b)) return am;
+      return am && exact.less(a, b);
+    },
+  };
+}
+
 /** The platform alone, compared after normalization: amd64 does not take 386, arm/v7 not arm/v6 (OnlyStrict). */
 export function onlyStrict(p: Platform): RankedMatchComparer {
   return ordered(normalizePlatform(p));
@@ -191,18 +222,21 @@ export function onlyStrict(p: Platform): RankedMatchComparer {
  * first. No request means the host's default.
  */
 export function requestedMatcher(platforms: readonly Platform[], opts: { strict?: boolean } = {}): RankedMatchComparer {
-  if (platforms.length === 0) return opts.strict ? onlyStrict(hostPlatform()) : defaultMatcher();
+  if (platforms.length === 0) return defaultMatcher(hostPlatform(), opts);
   const wanted = platforms.map(normalizePlatform);
   return ordered(...(opts.strict ? wanted : wanted.flatMap(platformVector)));
 }
 
 /**
- * What this host runs (containerd's Default): Only(host) on Linux and most systems; on macOS the host platform then
- * Linux on the same CPU (containers run in a VM); on Windows the host platform alone, Windows builds by os.version.
+ * What a host runs by default (containerd's Default / DefaultStrict), the one answer import, unpack and
+ * `platforms explain host` use: Only(host) on Linux and most systems; on macOS and FreeBSD the host platform, then
+ * Linux on the same CPU (macOS runs Linux containers in a VM, FreeBSD through its Linux emulation); on Windows the
+ * host platform alone, Windows builds compared by os.version. `strict` drops the compatible sub-platforms
+ * (amd64 without 386), as `ctr images import` does when unpacking.
  */
-export function defaultMatcher(): RankedMatchComparer {
-  const host = hostPlatform();
-  if (host.os === 'darwin') return ordered(host, { architecture: host.architecture, os: 'linux' });
-  if (host.os === 'windows') return ordered(host);
-  return only(host);
+export function defaultMatcher(host: Platform = hostPlatform(), opts: { strict?: boolean } = {}): RankedMatchComparer {
+  const n = normalizePlatform(host);
+  if (n.os === 'darwin' || n.os === 'freebsd') return ordered(n, { architecture: n.architecture, os: 'linux' });
+  if (n.os === 'windows' || opts.strict) return ordered(n);
+  return only(n);
 }

@@ -125,13 +125,13 @@ export function parsePlatforms(specs: readonly string[], defaults?: ParseDefault
 }
 
 /**
- * The specifier of a platform, including os.version and sorted os.features when present (containerd's FormatAll):
+ * The specifier of a platform, including os.version and sorted, de-duplicated os.features when present (containerd's FormatAll):
  * `linux/arm64`, `linux/arm/v7`, `windows(10.0.20348)/amd64`. A platform without OS formats as `unknown`.
  */
 export function formatPlatform(p: Pick<Platform, 'os' | 'architecture' | 'variant' | 'os.version' | 'os.features'>): string {
   if (!p.os) return 'unknown';
   let options = encodeOsOption(p['os.version'] ?? '');
-  const features = [...(p['os.features'] ?? [])].filter((f) => f !== '').sort(compareStrings);
+  const features = [...new Set(p['os.features'] ?? [])].filter((f) => f !== '').sort(compareStrings);
   for (const f of features) options += `+${encodeOsOption(f)}`;
   const osPart = options === '' ? p.os : `${p.os}(${options})`;
   return [osPart, p.architecture, p.variant ?? ''].filter((s) => s !== '').join('/');

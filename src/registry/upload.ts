@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { FerryError } from '../errors.js';
+import { chain } from '../oci/chain.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { VerifyingStream, verifyBytes } from '../oci/digest.js';
 import { discard } from './http.js';
@@ -35,8 +36,7 @@ export async function uploadBlob(repo: RegistryRepository, desc: Descriptor, str
     return 'mounted';
   }
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const verified = stream.pipe(new VerifyingStream(desc));
-  stream.once('error', (err) => verified.destroy(err));
+  const verified = chain(stream, new VerifyingStream(desc));
   let location = started;
   if (desc.size <= chunkSize) {
     const bytes = await collect(verified, chunkSize);

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { isFerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { DigestingStream, isDigest, parseDigest } from '../oci/digest.js';
-import { childrenOf, hasChildren } from '../graph/children.js';
+import { children, walk } from '../graph/walk.js';
 import { blobFiles, listDir } from './blob-files.js';
 import { BlobDirectory } from './blobs.js';
 import type { LayoutPaths } from './layout.js';
@@ -97,35 +97,34 @@ async function walkRecords(paths: LayoutPaths, blobs: BlobDirectory, result: Fsc
       result.problems.push({ kind: 'missing-target', digest: entry.digest, message: `image ${label}: its ${entry.mediaType} ${entry.digest} is not in the store` });
       continue;
     }
-    const queue: Descriptor[] = [entry];
-    for (let desc = queue.pop(); desc !== undefined; desc = queue.pop()) {
-      // By digest and size: two descriptors of one blob may disagree on its size, and one of them is wrong.
-      const key = `${desc.digest} ${desc.size}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+    const next = children(blobs);
+    // Each node's size and document are checked before its children are visited; a faulty node has none.
+    const check = async (desc: Descriptor): Promise<Descriptor[]> => {
       if (!isDigest(desc.digest)) {
         result.problems.push({ kind: 'invalid-digest', message: `image ${label}: ${JSON.stringify(desc.digest)} is not a digest` });
-        continue;
+        return [];
       }
       const stat = await blobs.stat(desc.digest);
       if (!stat) {
         if (result.removedBlobs.includes(desc.digest)) {
           result.problems.push({ kind: 'corrupt-blob', digest: desc.digest, message: `image ${label}: blob ${desc.digest} was corrupt and has been removed` });
         } else absent.add(desc.digest);
-        continue;
+        return [];
       }
       if (stat.size !== desc.size) {
         result.problems.push({ kind: 'size-mismatch', digest: desc.digest, message: `image ${label}: blob ${desc.digest} is ${stat.size} bytes, its descriptor says ${desc.size}` });
-        continue;
+        return [];
       }
-      if (!hasChildren(desc)) continue;
       try {
-        queue.push(...childrenOf(desc, await blobs.readDocument(desc)));
+        return await next(desc);
       } catch (err) {
         if (!isFerryError(err)) throw err;
         result.problems.push({ kind: 'unreadable-document', digest: desc.digest, message: `image ${label}: ${err.message}` });
+        return [];
       }
-    }
+    };
+    // By digest and size: two descriptors of one blob may disagree on its size, and one of them is wrong.
+    await walk([entry], check, { key: (d) => `${d.digest} ${d.size}`, seen });
   }
   result.absent = [...absent].sort();
 }

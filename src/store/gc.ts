@@ -2,8 +2,9 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseDocument } from '../oci/document.js';
-import { isIndex, isManifest, isSchema1 } from '../oci/mediatypes.js';
-import { IndexSchema, ManifestSchema, Schema1ManifestSchema } from '../oci/schemas.js';
+import { isSchema1 } from '../oci/mediatypes.js';
+import { Schema1ManifestSchema } from '../oci/schemas.js';
+import { children, walk } from '../graph/walk.js';
 import { blobFiles, listDir } from './blob-files.js';
 import type { BlobDirectory } from './blobs.js';
 import type { LayoutPaths } from './layout.js';
@@ -49,24 +50,18 @@ export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): 
 }
 
 async function markReachable(roots: Descriptor[], blobs: BlobDirectory): Promise<Set<string>> {
-  const marked = new Set<string>();
-  const queue = [...roots];
-  for (let desc = queue.pop(); desc !== undefined; desc = queue.pop()) {
-    if (marked.has(desc.digest)) continue;
-    marked.add(desc.digest);
-    if (!(await blobs.has(desc))) continue;
-    const where = blobs.blobPath(desc.digest);
-    if (isIndex(desc.mediaType)) {
-      queue.push(...parseDocument(IndexSchema, await blobs.readDocument(desc), where).value.manifests);
-    } else if (isManifest(desc.mediaType)) {
-      const manifest = parseDocument(ManifestSchema, await blobs.readDocument(desc), where).value;
-      queue.push(manifest.config, ...manifest.layers);
-    } else if (isSchema1(desc.mediaType)) {
-      // Schema 1 names layers by digest only; they are leaves, so marking them is enough.
-      const manifest = parseDocument(Schema1ManifestSchema, await blobs.readDocument(desc), where).value;
-      for (const layer of manifest.fsLayers) marked.add(layer.blobSum);
+  const schema1Layers = new Set<string>();
+  const next = children(blobs);
+  const marked = await walk(roots, async (desc) => {
+    if (!isSchema1(desc.mediaType)) return next(desc);
+    // Schema 1 names layers by digest only; they are leaves, so marking them is enough.
+    if (await blobs.has(desc)) {
+      const manifest = parseDocument(Schema1ManifestSchema, await blobs.readDocument(desc), blobs.blobPath(desc.digest)).value;
+      for (const layer of manifest.fsLayers) schema1Layers.add(layer.blobSum);
     }
-  }
+    return [];
+  });
+  for (const digest of schema1Layers) marked.add(digest);
   return marked;
 }
 

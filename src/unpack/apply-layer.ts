@@ -1,21 +1,26 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../errors.js';
 import { isDigest } from '../oci/digest.js';
 import {
+  chownDirectory,
   clearPath,
+  creationMode,
+  directoryCreationMode,
   type EntryAttributes,
   finishDirectory,
+  finishSymlink,
+  hardlinkSource,
   makeDirectory,
   makeHardlink,
   makeSymlink,
+  openNewFile,
   writeRegularFile,
 } from './entry-writers.js';
+import { checkEntryHeader } from './layer-errors.js';
 import { LayerWarnings } from './layer-warnings.js';
-import { type EntryLabel, entryComponents, resolveEntryPath, unsafePath } from './safe-path.js';
+import { type EntryLabel, entryComponents, type ResolvedDirectory, RootResolver, unsafePath } from './safe-path.js';
 import { applyOpaque, applyWhiteout, whiteoutKind, WrittenPaths } from './whiteouts.js';
 
 export interface ApplyOptions {
@@ -61,15 +66,18 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   const extract = tar.extract();
   // Errors of the input (a failed download, a digest mismatch) pass through as they are; only the parser's own
   // plain Errors are turned into "not a valid tar".
+  // pipeline hands the first error to the other stream too; whichever stream failed first owns it.
   let inputError: unknown;
-  tarStream.once('error', (err) => (inputError = err));
+  let parserError: unknown;
+  tarStream.once('error', (err) => (inputError ??= err));
+  extract.once('error', (err: unknown) => (parserError = inputError === undefined ? err : undefined));
   const feeding = pipeline(tarStream, extract);
   // Awaited below; an early failure also surfaces through the entry loop, so it must not count as unhandled.
   feeding.catch(() => {});
   try {
     for await (const entry of extract) await applier.apply(entry as unknown as TarEntry);
     await feeding;
-    await applier.finishDirectories();
+    applier.finishDirectories();
   } catch (err) {
     // An entry whose data stops early only sees its stream destroyed; the tar stream knows why.
     const fed = await feeding.then(
@@ -77,7 +85,7 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
       (e: unknown) => e,
     );
     const cause = isStreamTeardown(err) && fed !== undefined ? fed : err;
-    throw cause === inputError ? cause : asLayerError(cause, opts.where);
+    throw cause === inputError && cause !== parserError ? cause : asLayerError(cause, opts.where);
   }
   for (const message of applier.warnings.messages()) opts.onWarning?.(message);
   return applier.stats;
@@ -87,12 +95,17 @@ class LayerApplier {
   readonly stats: ApplyStats = { entries: 0, files: 0, directories: 0, symlinks: 0, hardlinks: 0, whiteouts: 0, skipped: 0, bytes: 0 };
   readonly warnings: LayerWarnings;
   private readonly written: WrittenPaths;
+  private readonly resolver: RootResolver;
+  /** Who owns what this process creates, to skip chown calls that would change nothing. */
+  private readonly uid = process.geteuid?.() ?? -1;
+  private readonly gid = process.getegid?.() ?? -1;
   /** Directories whose mode and mtime are set at the end, by entry components (re-resolved then). */
-  private readonly directories: { components: string[]; label: EntryLabel; attrs: EntryAttributes }[] = [];
+  private readonly directories: { components: string[]; label: EntryLabel; attrs: EntryAttributes; setMode: boolean }[] = [];
 
-  constructor(private readonly root: string, private readonly where: string, private readonly isRoot: boolean) {
+  constructor(root: string, private readonly where: string, private readonly isRoot: boolean) {
     this.warnings = new LayerWarnings(where);
     this.written = new WrittenPaths(root);
+    this.resolver = new RootResolver(root);
   }
 
   async apply(entry: TarEntry): Promise<void> {
@@ -110,13 +123,14 @@ class LayerApplier {
   }
 
   private async applyEntry(entry: TarEntry, header: TarEntry['header'], label: EntryLabel): Promise<void> {
+    checkEntryHeader(header, label);
     const components = entryComponents(header.name, label);
     const type = header.type ?? 'file';
     const kind = components.length === 0 ? 'none' : whiteoutKind(components[components.length - 1]!);
     if (kind === 'whiteout' || kind === 'opaque') {
       this.stats.whiteouts++;
-      if (kind === 'opaque') await applyOpaque(this.root, components, this.written, label);
-      else await applyWhiteout(this.root, components, label);
+      if (kind === 'opaque') applyOpaque(this.resolver, components, this.written, label);
+      else applyWhiteout(this.resolver, components, label);
       return;
     }
     if (kind === 'meta') return this.skip();
@@ -128,57 +142,120 @@ class LayerApplier {
       this.warnings.add('unknown-type', header.name);
       return this.skip();
     }
-
-    const path = await resolveEntryPath(this.root, components, label);
     // The root's own entry (`./`): the rootfs directory belongs to the caller, not to the layer.
-    if (path === undefined) return this.skip();
-    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-    const attrs = this.attributes(header, type === 'directory' ? 0o755 : 0o644);
+    if (components.length === 0) return this.skip();
+
+    const parent = this.resolver.parentDirectory(components, label);
+    const path = `${parent.path === '/' ? '' : parent.path}/${components[components.length - 1]!}`;
+    const attrs = this.attributes(header, type === 'directory' ? 0o755 : 0o644, parent);
 
     switch (type) {
-      case 'directory': {
-        const kept = await clearPath(path, true);
-        await makeDirectory(path, kept, attrs, this.isRoot);
-        this.directories.push({ components, label, attrs });
+      case 'directory':
+        this.directory(path, components, label, attrs, parent);
         this.stats.directories++;
         break;
-      }
-      case 'symlink':
-        await clearPath(path, false);
-        await makeSymlink(path, header.linkname ?? '', attrs, this.isRoot);
+      case 'symlink': {
+        const target = header.linkname ?? '';
+        this.createNew(path, () => makeSymlink(path, target));
+        this.resolver.addedSymlink(path, target);
+        finishSymlink(path, attrs);
         this.stats.symlinks++;
         break;
+      }
       case 'link':
-        await this.hardlink(path, header.linkname ?? '', label);
+        this.hardlink(path, header.linkname ?? '', label);
         break;
-      default:
-        await clearPath(path, false);
-        this.stats.bytes += await writeRegularFile(path, entry, attrs, this.isRoot);
+      default: {
+        const planned = creationMode(attrs.mode, 0o600);
+        const fd = this.createNew(path, () => openNewFile(path, planned.mode));
+        this.stats.bytes += await writeRegularFile(fd, entry, attrs, planned.setLater);
         this.stats.files++;
+      }
     }
     this.written.add(path);
     this.noteXattrs(header);
   }
 
-  private async hardlink(path: string, linkname: string, label: EntryLabel): Promise<void> {
+  /**
+   * Runs `create`, which makes a new object at `path` and fails with EEXIST when the name is taken: only then is
+   * the name cleared (what was there may have been a tree or a symlink, so the resolver forgets) and `create` retried.
+   */
+  private createNew<T>(path: string, create: () => T): T {
+    try {
+      return create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    this.clear(path);
+    return create();
+  }
+
+  /** Removes what is at `path`; the resolver forgets what it knew only when that was a tree or a symlink. */
+  private clear(path: string): void {
+    const { existing } = clearPath(path, false);
+    if (!existing || existing.isDirectory() || existing.isSymbolicLink()) this.resolver.removed();
+  }
+
+  private directory(path: string, components: string[], label: EntryLabel, attrs: EntryAttributes, parent: ResolvedDirectory): void {
+    const planned = directoryCreationMode(attrs.mode);
+    let setMode = planned.setLater || parent.setgid;
+    // Linux gives a directory made inside a setgid directory the setgid bit too.
+    let setgid = parent.setgid;
+    try {
+      makeDirectory(path, planned.mode);
+      chownDirectory(path, attrs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const { existing: kept, kept: merged } = clearPath(path, true);
+      if (kept && merged) {
+        // A lower layer's directory: the layers merge, and its owner and mode become this entry's.
+        setMode = true;
+        setgid = (kept.mode & 0o2000) !== 0;
+        chownDirectory(path, { ...attrs, chown: this.isRoot && (kept.uid !== attrs.uid || kept.gid !== attrs.gid) });
+      } else {
+        if (!kept || kept.isSymbolicLink()) this.resolver.removed();
+        makeDirectory(path, planned.mode);
+        chownDirectory(path, attrs);
+      }
+    }
+    this.resolver.addedDirectory(components, path, setgid);
+    this.directories.push({ components, label, attrs, setMode });
+  }
+
+  private hardlink(path: string, linkname: string, label: EntryLabel): void {
     const targetLabel: EntryLabel = { ...label, entry: `${label.entry} -> ${linkname}` };
-    const source = await resolveEntryPath(this.root, entryComponents(linkname, targetLabel), targetLabel);
+    const source = this.resolver.entryPath(entryComponents(linkname, targetLabel), targetLabel);
     if (source === undefined) throw unsafePath(targetLabel, 'is a hardlink to the root directory');
     if (source === path) return;
-    await clearPath(path, false);
-    const outcome = await makeHardlink(path, source);
-    if (outcome !== 'linked') {
-      throw new FerryError('ERR_INVALID_DOCUMENT', `layer ${this.where}: hardlink ${JSON.stringify(label.entry)} points to ${outcome === 'missing' ? 'a missing file' : 'a directory'} ${JSON.stringify(linkname)}`, {
+    let found = hardlinkSource(source);
+    if (typeof found !== 'string') {
+      try {
+        makeHardlink(path, source);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // Clearing the name may remove the source too (a link to a file inside the directory it replaces).
+        this.clear(path);
+        found = hardlinkSource(source);
+        if (typeof found !== 'string') makeHardlink(path, source);
+      }
+    }
+    if (typeof found === 'string') {
+      throw new FerryError('ERR_INVALID_DOCUMENT', `layer ${this.where}: hardlink ${JSON.stringify(label.entry)} points to ${found === 'missing' ? 'a missing file' : 'a directory'} ${JSON.stringify(linkname)}`, {
         path: label.entry,
         ...(isDigest(this.where) ? { digest: this.where } : {}),
         hint: 'a hardlink must name a file written earlier in this layer or a lower one; the image is corrupt',
       });
     }
+    // link(2) of a symlink makes another symlink, which changes how paths through this name resolve.
+    if (found.isSymbolicLink()) this.resolver.removed();
     this.stats.hardlinks++;
   }
 
-  /** Mode bits filtered by privilege: setuid/setgid only for root, as ownership is only applied for root. */
-  private attributes(header: TarEntry['header'], defaultMode: number): EntryAttributes {
+  /**
+   * Mode bits filtered by privilege: setuid/setgid only for root, as ownership is only applied for root. chown is
+   * skipped when the new object already gets that owner: ours, and our group unless the parent is setgid.
+   */
+  private attributes(header: TarEntry['header'], defaultMode: number, parent: ResolvedDirectory): EntryAttributes {
     let mode = (header.mode ?? defaultMode) & 0o7777;
     const uid = header.uid ?? 0;
     const gid = header.gid ?? 0;
@@ -187,12 +264,14 @@ class LayerApplier {
       mode &= ~SETID_BITS;
       if (uid !== 0 || gid !== 0) this.warnings.add('ownership', header.name);
     }
-    return { mode, uid, gid, mtime: header.mtime ?? new Date(0) };
+    const chown = this.isRoot && (uid !== this.uid || gid !== this.gid || parent.setgid);
+    return { mode, uid, gid, mtime: header.mtime ?? new Date(0), chown };
   }
 
   /** Node has no setxattr; PAX `SCHILY.xattr.*` records (file capabilities, SELinux labels) are reported instead. */
   private noteXattrs(header: TarEntry['header']): void {
-    const count = Object.keys(header.pax ?? {}).filter((key) => key.startsWith(XATTR_PAX_PREFIX)).length;
+    if (!header.pax) return;
+    const count = Object.keys(header.pax).filter((key) => key.startsWith(XATTR_PAX_PREFIX)).length;
     if (count > 0) this.warnings.add('xattr', header.name, count);
   }
 
@@ -201,11 +280,11 @@ class LayerApplier {
   }
 
   /** Sets directory modes and mtimes last, so children written later did not disturb them. */
-  async finishDirectories(): Promise<void> {
+  finishDirectories(): void {
     for (const dir of this.directories) {
       // Re-resolved: a later entry may have replaced a parent with a symlink since the directory was made.
-      const path = await resolveEntryPath(this.root, dir.components, dir.label);
-      if (path !== undefined) await finishDirectory(path, dir.attrs);
+      const path = this.resolver.entryPath(dir.components, dir.label);
+      if (path !== undefined) finishDirectory(path, dir.attrs, dir.setMode);
     }
   }
 }

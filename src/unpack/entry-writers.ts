@@ -1,11 +1,31 @@
-import { constants } from 'node:fs';
-import { type FileHandle, lchown, link, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  linkSync,
+  lchownSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  type Stats,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
 import { lstatOrUndefined } from './safe-path.js';
 
 /**
  * Creates one filesystem object per tar entry at a path already checked by safe-path. Every writer creates a
- * new object (never opens an existing one), so an existing symlink or a hardlink shared with a lower layer's
- * file can never be written through.
+ * new object (never opens an existing one: O_EXCL, mkdir, symlink and link all fail on an existing name), so an
+ * existing symlink or a hardlink shared with a lower layer's file can never be written through; the caller clears
+ * the path and retries only when the name exists.
+ *
+ * The calls are synchronous on purpose: an unpack is tens of thousands of tiny calls, and an asynchronous call
+ * costs a round trip through libuv's thread pool that is many times the call itself. Decompression and hashing
+ * still run beside them (zlib on the pool, the tar parser between entries).
  */
 
 export interface EntryAttributes {
@@ -14,96 +34,140 @@ export interface EntryAttributes {
   uid: number;
   gid: number;
   mtime: Date;
+  /** Set ownership: running as root and the new object would not already have it. */
+  chown: boolean;
 }
 
 /**
  * Makes room for an entry at `path`: whatever is there is removed (a symlink itself, never its target),
- * except a directory meeting a directory entry, which is kept so the layers merge. Returns whether a
- * directory was kept.
+ * except a directory meeting a directory entry, which is kept so the layers merge. Returns what was there (kept
+ * or removed), if anything.
  */
-export async function clearPath(path: string, isDirectoryEntry: boolean): Promise<boolean> {
-  const existing = await lstatOrUndefined(path);
-  if (!existing) return false;
-  if (isDirectoryEntry && existing.isDirectory()) return true;
-  await rm(path, { recursive: true, force: true });
-  return false;
+export function clearPath(path: string, isDirectoryEntry: boolean): { existing?: Stats; kept: boolean } {
+  const existing = lstatOrUndefined(path);
+  if (!existing) return { kept: false };
+  if (isDirectoryEntry && existing.isDirectory()) return { existing, kept: true };
+  rmSync(path, { recursive: true, force: true });
+  return { existing, kept: false };
 }
 
 const CREATE_NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const PERMISSION_BITS = 0o777;
+const OWNER_ALL = 0o700;
 
-/** Streams `content` into a new file; returns the number of bytes written. */
-export async function writeRegularFile(path: string, content: AsyncIterable<Buffer>, attrs: EntryAttributes, chown: boolean): Promise<number> {
-  // Readable by nobody else until the final mode is set, after the content is complete.
-  const handle = await open(path, CREATE_NEW_FILE, 0o600);
+/**
+ * The mode to create with, and whether it must be set again afterwards: the final mode goes straight into
+ * open/mkdir when the umask leaves it whole and it has no setuid/setgid/sticky bit (those are set last, after
+ * chown, which clears them). Otherwise the object starts owner-only and gets its mode at the end.
+ */
+export function creationMode(mode: number, fallback: number): { mode: number; setLater: boolean } {
+  const umask = processUmask();
+  if (umask === undefined || (mode & ~PERMISSION_BITS) !== 0 || (mode & umask) !== 0) return { mode: fallback, setLater: true };
+  return { mode, setLater: false };
+}
+
+/** Opens a new file for writing; fails with EEXIST when the name exists (whatever it is). */
+export function openNewFile(path: string, mode: number): number {
+  return openSync(path, CREATE_NEW_FILE, mode);
+}
+
+/** Streams `content` into the new file `fd`, sets its attributes and closes it; returns the bytes written. */
+export async function writeRegularFile(fd: number, content: AsyncIterable<Buffer>, attrs: EntryAttributes, setMode: boolean): Promise<number> {
   let bytes = 0;
   try {
     for await (const chunk of content) {
-      await writeAll(handle, chunk);
+      for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset, chunk.length - offset);
       bytes += chunk.length;
     }
     // chown clears setuid/setgid, so it goes before chmod.
-    if (chown) await handle.chown(attrs.uid, attrs.gid);
-    await handle.chmod(attrs.mode);
-    await handle.utimes(attrs.mtime, attrs.mtime);
+    if (attrs.chown) fchownSync(fd, attrs.uid, attrs.gid);
+    if (setMode) fchmodSync(fd, attrs.mode);
+    futimesSync(fd, attrs.mtime, attrs.mtime);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return bytes;
 }
 
 /**
- * Creates a directory (unless one was kept) owner-accessible only; its real mode and mtime are set by
- * finishDirectory once the layer is done, so a read-only directory can still be filled and the children
- * written into it do not change its mtime afterwards.
+ * Creates a directory; fails with EEXIST when the name exists. Its mode (when not given at creation) and mtime
+ * are set by finishDirectory once the layer is done, so a read-only directory can still be filled and the
+ * children written into it do not change its mtime afterwards.
  */
-export async function makeDirectory(path: string, kept: boolean, attrs: EntryAttributes, chown: boolean): Promise<void> {
-  if (!kept) await mkdir(path, { mode: 0o700 });
-  if (chown) await lchown(path, attrs.uid, attrs.gid);
+export function makeDirectory(path: string, mode: number): void {
+  mkdirSync(path, { mode });
+}
+
+export function chownDirectory(path: string, attrs: EntryAttributes): void {
+  if (attrs.chown) lchownSync(path, attrs.uid, attrs.gid);
+}
+
+/** Directories start owner-only unless the final mode keeps them writable and searchable for their owner. */
+export function directoryCreationMode(mode: number): { mode: number; setLater: boolean } {
+  const planned = creationMode(mode, OWNER_ALL);
+  return (planned.mode & OWNER_ALL) === OWNER_ALL ? planned : { mode: OWNER_ALL, setLater: true };
 }
 
 /**
  * Sets a directory's final mode and mtime. Opened with O_NOFOLLOW|O_DIRECTORY: if a later entry of the same
  * layer replaced the directory with something else (a symlink, say), nothing is changed.
  */
-export async function finishDirectory(path: string, attrs: EntryAttributes): Promise<void> {
-  let handle: FileHandle;
+export function finishDirectory(path: string, attrs: EntryAttributes, setMode: boolean): void {
+  let fd: number;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return;
     throw err;
   }
   try {
-    await handle.chmod(attrs.mode);
-    await handle.utimes(attrs.mtime, attrs.mtime);
+    if (setMode) fchmodSync(fd, attrs.mode);
+    futimesSync(fd, attrs.mtime, attrs.mtime);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
 /** Any target text is allowed: the link itself is inside the rootfs, and safe-path never follows it outward. */
-export async function makeSymlink(path: string, target: string, attrs: EntryAttributes, chown: boolean): Promise<void> {
-  await symlink(target, path);
-  if (chown) await lchown(path, attrs.uid, attrs.gid);
-  await lutimes(path, attrs.mtime, attrs.mtime);
+export function makeSymlink(path: string, target: string): void {
+  symlinkSync(target, path);
+}
+
+export function finishSymlink(path: string, attrs: EntryAttributes): void {
+  if (attrs.chown) lchownSync(path, attrs.uid, attrs.gid);
+  lutimesSync(path, attrs.mtime, attrs.mtime);
 }
 
 /**
- * Links `path` to `source` (a path resolved inside the rootfs whose last component was not followed, so a
- * link to a symlink links the symlink, as link(2) does). The source must exist and must not be a directory.
+ * What a hardlink may link to: `source` (a path resolved inside the rootfs whose last component was not followed,
+ * so a link to a symlink links the symlink, as link(2) does) must exist and must not be a directory.
  */
-export async function makeHardlink(path: string, source: string): Promise<'linked' | 'missing' | 'directory'> {
-  const existing = await lstatOrUndefined(source);
+export function hardlinkSource(source: string): 'missing' | 'directory' | Stats {
+  const existing = lstatOrUndefined(source);
   if (!existing) return 'missing';
   if (existing.isDirectory()) return 'directory';
-  await link(source, path);
-  return 'linked';
+  return existing;
 }
 
-async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length; ) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-    offset += bytesWritten;
+export function makeHardlink(path: string, source: string): void {
+  linkSync(source, path);
+}
+
+let umask: number | undefined | null = null;
+
+/**
+ * The process umask, read once from /proc (process.umask() can only read it by changing it). Undefined where
+ * there is no /proc: then every mode is set explicitly.
+ */
+function processUmask(): number | undefined {
+  if (umask === null) {
+    try {
+      const match = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      umask = match ? parseInt(match[1]!, 8) : undefined;
+    } catch {
+      umask = undefined;
+    }
   }
+  return umask;
 }

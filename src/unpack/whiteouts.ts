@@ -1,6 +1,6 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type EntryLabel, resolveInRoot, unsafePath } from './safe-path.js';
+import { type EntryLabel, type RootResolver, unsafePath } from './safe-path.js';
 
 /**
  * OCI whiteouts (image-spec layer.md, inherited from AUFS): `.wh.<name>` deletes `<name>` of lower layers;
@@ -40,31 +40,33 @@ export class WrittenPaths {
 }
 
 /** Removes `<parent>/<name>` for the whiteout `components` (whose last element is `.wh.<name>`). */
-export async function applyWhiteout(root: string, components: readonly string[], label: EntryLabel): Promise<void> {
+export function applyWhiteout(resolver: RootResolver, components: readonly string[], label: EntryLabel): void {
   const original = components[components.length - 1]!.slice(WHITEOUT_PREFIX.length);
   // `.wh..` would name the parent directory itself; containerd rejects it as an invalid whiteout.
   if (original === '' || original === '.' || original === '..') throw unsafePath(label, 'is a whiteout that names no file');
-  const parent = await resolveInRoot(root, components.slice(0, -1), label);
+  const parent = resolver.resolve(components.slice(0, -1), label);
   // rm removes a symlink itself, never what it points to.
-  await rm(join(parent, original), { recursive: true, force: true });
+  rmSync(join(parent, original), { recursive: true, force: true });
+  resolver.removed();
 }
 
 /**
  * Hides the lower children of the marker's directory: everything under it that this layer did not write is
  * removed. Entries written by this layer later are unaffected, because they do not exist yet.
  */
-export async function applyOpaque(root: string, components: readonly string[], written: WrittenPaths, label: EntryLabel): Promise<void> {
-  const dir = await resolveInRoot(root, components.slice(0, -1), label);
+export function applyOpaque(resolver: RootResolver, components: readonly string[], written: WrittenPaths, label: EntryLabel): void {
+  const dir = resolver.resolve(components.slice(0, -1), label);
   // The marker says the directory exists in this layer, even if no entry creates it.
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
   written.add(dir);
-  await pruneLower(dir, written);
+  pruneLower(dir, written);
+  resolver.removed();
 }
 
-async function pruneLower(dir: string, written: WrittenPaths): Promise<void> {
-  for (const child of await readdir(dir, { withFileTypes: true })) {
+function pruneLower(dir: string, written: WrittenPaths): void {
+  for (const child of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, child.name);
-    if (!written.has(path)) await rm(path, { recursive: true, force: true });
-    else if (child.isDirectory()) await pruneLower(path, written);
+    if (!written.has(path)) rmSync(path, { recursive: true, force: true });
+    else if (child.isDirectory()) pruneLower(path, written);
   }
 }

@@ -31,6 +31,29 @@ function indexOf(entries: { name: string; data: Buffer }[], digest: string): { m
 }
 
 describe('ferry export options', () => {
+  it('writes full names in manifest.json RepoTags (podman load prefixes short ones with localhost/)', async () => {
+    const out = join(dir, 'names.tar');
+    expect((await runFerry(['--root', root, 'export', out, NAME])).code).toBe(0);
+    const entries = await readTar(readFileSync(out));
+    const manifest = JSON.parse(entries.find((e) => e.name === 'manifest.json')!.data.toString()) as { RepoTags: string[] }[];
+    expect(manifest.map((m) => m.RepoTags)).toEqual([['docker.io/library/opts:1']]);
+  });
+
+  it('warns that docker engines before 23 cannot load zstd layers or a zstd archive, on stderr and in --json', async () => {
+    const layers = await runFerry(['--root', root, 'export', '--layer-compression', 'zstd', '--docker-platform', 'linux/amd64', join(dir, 'warn-l.tar'), NAME, '--json']);
+    expect(layers.code, layers.stderr).toBe(0);
+    const expected = `${NAME}: the docker-load entry (linux/amd64) has zstd layers, which docker engines before 23 cannot load; export with --layer-compression gzip for them`;
+    expect(layers.stderr).toContain(`warning: ${expected}\n`);
+    expect((JSON.parse(layers.stdout) as { warnings: string[] }).warnings).toEqual([expected]);
+    const whole = await runFerry(['--root', root, 'export', '--compress', 'zstd', join(dir, 'warn-c.tar'), NAME, '--json']);
+    expect((JSON.parse(whole.stdout) as { warnings: string[] }).warnings).toEqual([
+      'the archive is zstd-compressed, which docker engines before 23 cannot load; use --compress gzip for them',
+    ]);
+    const plain = await runFerry(['--root', root, 'export', '--compress', 'gzip', join(dir, 'warn-none.tar'), NAME, '--json']);
+    expect(plain.stderr).not.toContain('warning');
+    expect(JSON.parse(plain.stdout)).not.toHaveProperty('warnings');
+  });
+
   it('--skip-attestations rewrites the index without them and prints the new digest', async () => {
     const out = join(dir, 'no-att.tar');
     const json = await runFerryJson<ExportJson>(['--root', root, 'export', '--all-platforms', '--skip-attestations', out, NAME]);

@@ -91,6 +91,6 @@ describe.skipIf(!enabled)('containerd interop (ctr)', () => {
   it('manifest.json of a ferry export names the host platform image, as ctr does', async () => {
     const entries = await readTar(readFileSync(join(dir, 'ferry-export.tar')));
     const manifest = JSON.parse(entries.find((e) => e.name === 'manifest.json')!.data.toString()) as { Config: string; RepoTags: string[] }[];
-    expect(manifest).toEqual([expect.objectContaining({ Config: `blobs/sha256/${image.manifests[0]!.config.desc.digest.slice(7)}`, RepoTags: ['roundtrip:1'] })]);
+    expect(manifest).toEqual([expect.objectContaining({ Config: `blobs/sha256/${image.manifests[0]!.config.desc.digest.slice(7)}`, RepoTags: ['docker.io/library/roundtrip:1'] })]);
   });
 });

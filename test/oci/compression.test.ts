@@ -97,7 +97,8 @@ describe('sniffCompression', () => {
   });
 
   it('needs no more than SNIFF_BYTES', () => {
-    expect(SNIFF_BYTES).toBe(4);
+    // 4 for gzip and zstd; 10 to tell a bzip2 stream from a tar whose first name starts with "BZh".
+    expect(SNIFF_BYTES).toBe(10);
   });
 });
 
@@ -239,6 +240,13 @@ describe.each(availableZstdBackends())('zstd decompression (backend: %s)', (back
     const bomb = execFileSync(ZSTD, ['-q', '-c'], { input: Buffer.alloc(size) });
     expect(bomb.length).toBeLessThan(8192);
     const decompressor = createDecompressor('zstd', 'bomb.zst');
+    // Bytes the decoder has pushed that the reader has not taken yet (readableLength counts chunks for some backends).
+    let pushed = 0;
+    const push = decompressor.push.bind(decompressor);
+    decompressor.push = (chunk: unknown, encoding?: BufferEncoding) => {
+      if (chunk instanceof Uint8Array) pushed += chunk.length;
+      return push(chunk, encoding);
+    };
     let received = 0;
     let maxBuffered = 0;
     await pipeline(
@@ -247,7 +255,7 @@ describe.each(availableZstdBackends())('zstd decompression (backend: %s)', (back
       new Writable({
         write(chunk: Buffer, _e, done) {
           received += chunk.length;
-          maxBuffered = Math.max(maxBuffered, decompressor.readableLength);
+          maxBuffered = Math.max(maxBuffered, pushed - received);
           setImmediate(done);
         },
       }),
@@ -335,8 +343,8 @@ describe('gzip compression', () => {
   it('round-trips through gunzip', async () => {
     const data = sampleData(300_000, 5);
     const out: Buffer[] = [];
-    await pipeline(Readable.from(chunked(data, 10_000)), createCompressor('gzip'), async function* (source) {
-      for await (const chunk of source) out.push(chunk as Buffer);
+    await pipeline(Readable.from(chunked(data, 10_000)), createCompressor('gzip'), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) out.push(chunk);
     });
     expect(zlib.gunzipSync(Buffer.concat(out)).equals(data)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../src/oci/descriptor.js';
-import { all, any, defaultMatcher, exactMatcher, only, onlyStrict, ordered, platformVector, requestedMatcher } from '../../src/platform/match.js';
+import { all, any, defaultMatcher, exactMatcher, only, onlyOs, onlyStrict, ordered, platformVector, requestedMatcher } from '../../src/platform/match.js';
 import { normalizePlatform } from '../../src/platform/normalize.js';
 import { formatPlatform, parsePlatform } from '../../src/platform/parse.js';
 
@@ -206,10 +206,18 @@ describe('os.features', () => {
     [['simd', 'gpu'], ['gpu', 'simd'], true],
     [['gpu'], ['gpu', 'simd'], false],
     [undefined, ['gpu'], false],
-    [undefined, ['win32k'], true], // every host is taken to offer win32k
-    [['gpu'], ['win32k', 'gpu'], true],
+    // win32k is what every Windows host offers; on Linux it is a feature like any other.
+    [undefined, ['win32k'], false],
+    [['gpu'], ['win32k', 'gpu'], false],
   ])('wanted %j, candidate %j: %s', (wanted, candidate, expected) => {
     expect(onlyStrict(linux(wanted)).match(linux(candidate))).toBe(expected);
+  });
+
+  it('takes win32k as offered by every Windows host, and only there', () => {
+    const windows = (features?: string[]): Platform => ({ os: 'windows', architecture: 'amd64', ...(features ? { 'os.features': features } : {}) });
+    expect(onlyStrict(windows()).match(windows(['win32k']))).toBe(true);
+    expect(onlyStrict(windows(['gpu'])).match(windows(['win32k', 'gpu']))).toBe(true);
+    expect(onlyStrict(windows()).match(windows(['gpu']))).toBe(false);
   });
 
   it('prefers the candidate with more os.features', () => {
@@ -271,6 +279,10 @@ describe('defaultMatcher and requestedMatcher', () => {
     ['linux/arm/v7', 'linux/arm/v8', false],
     ['darwin/arm64', 'linux/arm64', true], // macOS runs Linux containers of its CPU in a VM
     ['darwin/arm64', 'linux/arm/v7', false],
+    ['darwin/arm64', 'darwin/arm64', true],
+    ['freebsd/amd64', 'freebsd/amd64', true], // FreeBSD: itself, then Linux through its emulation
+    ['freebsd/amd64', 'linux/amd64', true],
+    ['freebsd/amd64', 'linux/386', false],
     ['windows(10.0.20348)/amd64', 'windows(10.0.20348.1)/amd64', true],
     ['windows(10.0.20348)/amd64', 'windows/386', false],
   ])('FERRY_PLATFORM=%s: default matches %s: %s', (hostSpec, candidate, expected) => {
@@ -287,9 +299,45 @@ describe('defaultMatcher and requestedMatcher', () => {
     expect(strict.platforms.map(formatPlatform)).toEqual(['linux/arm64', 'linux/amd64']);
   });
 
+  it('is one answer for a host given explicitly: darwin and FreeBSD prefer themselves, then Linux on their CPU', () => {
+    expect(defaultMatcher(parsePlatform('darwin/arm64')).platforms.map(formatPlatform)).toEqual(['darwin/arm64', 'linux/arm64']);
+    expect(defaultMatcher(parsePlatform('freebsd/amd64')).platforms.map(formatPlatform)).toEqual(['freebsd/amd64', 'linux/amd64']);
+    expect(defaultMatcher(parsePlatform('linux/amd64')).platforms.map(formatPlatform)).toEqual(['linux/amd64', 'linux/386']);
+    expect(defaultMatcher(parsePlatform('linux/amd64'), { strict: true }).platforms.map(formatPlatform)).toEqual(['linux/amd64']);
+  });
+
   it('no request means the host default (strict: the host alone)', () => {
     process.env.FERRY_PLATFORM = 'linux/arm64';
     expect(requestedMatcher([]).match(parsePlatform('linux/arm/v6'))).toBe(true);
     expect(requestedMatcher([], { strict: true }).match(parsePlatform('linux/arm/v6'))).toBe(false);
+  });
+});
+
+// Found by running containerd/platforms' own tests and code against ferry.
+describe('matcher edge cases from containerd/platforms', () => {
+  it('arm64/v9 runs 32-bit arm up to v8: there is no arm/v9', () => {
+    const m = only(parsePlatform('linux/arm64/v9'));
+    expect(m.match(parsePlatform('linux/arm/v8'))).toBe(true);
+    expect(m.match(parsePlatform('linux/arm/v7'))).toBe(true);
+    expect(m.match(parsePlatform('linux/arm/v9'))).toBe(false);
+    expect(platformVector(normalizePlatform(parsePlatform('linux/arm64/v9'))).map(formatPlatform)).not.toContain('linux/arm/v9');
+  });
+
+  it('FormatAll lists each os.feature once, sorted', () => {
+    expect(formatPlatform({ os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348', 'os.features': ['win32k', 'gpu', 'win32k'] })).toBe(
+      'windows(10.0.20348+gpu+win32k)/amd64',
+    );
+  });
+
+  it('OnlyOS matches every architecture of the OS, the platform itself first', () => {
+    const m = onlyOs(parsePlatform('linux/arm64'));
+    expect(m.match(parsePlatform('linux/amd64'))).toBe(true);
+    expect(m.match(parsePlatform('linux/s390x'))).toBe(true);
+    expect(m.match(parsePlatform('windows/arm64'))).toBe(false);
+    const candidates = ['linux/amd64', 'windows/arm64', 'linux/arm64', 'linux/arm/v7'].map((c) => parsePlatform(c));
+    const sorted = [...candidates].sort((a, b) => (m.less(a, b) ? -1 : m.less(b, a) ? 1 : 0));
+    expect(sorted.map(formatPlatform).slice(0, 1)).toEqual(['linux/arm64']);
+    expect(formatPlatform(sorted.at(-1)!)).toBe('windows/arm64');
+    expect(onlyOs(parsePlatform('linux/amd64')).match({ os: 'linux', architecture: 'amd64', 'os.features': ['gpu'] })).toBe(false);
   });
 });

@@ -64,15 +64,18 @@ function readConfig(scan: ScannedArchive, path: string, where: string): { file: 
 }
 
 function layerDescriptor(scan: ScannedArchive, entry: DockerSaveEntry, path: string, diffID: string | undefined, where: string): Descriptor {
-  // A foreign layer (Windows base layers) keeps the descriptor docker recorded, urls included: its file is
-  // usually not in the archive, and the manifest must point where the registry expects it.
+  // The file a Layers entry names is the layer whenever the archive has it, as ctr and skopeo read it.
+  const found = resolveEntry(scan, safeEntryName(path, `${where}:manifest.json`), where);
+  if (found) {
+    // The media type comes from the bytes: docker writes plain tars, skopeo and crane may write gzip or zstd.
+    const { file } = found;
+    return { mediaType: layerMediaType('docker', sniffCompression(file.head)), digest: file.digest, size: file.size };
+  }
+  // Only a layer whose file is absent (a foreign Windows base layer) is the descriptor docker recorded in
+  // LayerSources, urls included, so the manifest points where the registry expects it.
   const foreign = diffID === undefined ? undefined : entry.LayerSources?.[diffID];
   if (foreign) return foreign;
-  const found = resolveEntry(scan, safeEntryName(path, `${where}:manifest.json`), where);
-  if (!found) throw missing(path, 'layer', where);
-  // The media type comes from the bytes: docker writes plain tars, skopeo and crane may write gzip or zstd.
-  const { file } = found;
-  return { mediaType: layerMediaType('docker', sniffCompression(file.head)), digest: file.digest, size: file.size };
+  throw missing(path, 'layer', where);
 }
 
 /** The platform an image config declares, as containerd puts it on a manifest descriptor. */

@@ -3,11 +3,12 @@
  * content is known by what it is), small JSON documents are also kept in memory, and links are recorded to be
  * resolved once the whole archive has been seen — entry order is free, index.json may come last.
  */
-import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../../errors.js';
-import { createDecompressor, SNIFF_BYTES } from '../../oci/compression.js';
+import { chain } from '../../oci/chain.js';
+import { createDecompressor, refuseUnsupportedCompression, SNIFF_BYTES } from '../../oci/compression.js';
 import { parseDigest } from '../../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
 import type { BlobSink } from '../../oci/transport.js';
@@ -55,12 +56,16 @@ const OCTET_STREAM = 'application/octet-stream';
 interface Entry {
   header: Omit<tar.Header, 'type'> & { type: tar.Header['type'] | null };
   resume(): unknown;
-  pipe(destination: Writable): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export async function scanArchive(input: Readable, sink: BlobSink, where: string): Promise<ScannedArchive> {
-  const { compression, stream } = await sniffStream(input);
+  const { compression, head, stream } = await sniffStream(input);
+  try {
+    if (compression === 'none') refuseUnsupportedCompression(head, where);
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
   const extract = tar.extract();
   const stages = compression === 'none' ? [stream, extract] : [stream, createDecompressor(compression, where), extract];
   const piped = pipeline(stages as unknown as [Readable, NodeJS.WritableStream]).then(
@@ -143,8 +148,7 @@ class Scanner {
     const single = SINGLE_DOCUMENT.test(name);
     const mayRetain = single || (size <= MAX_DOCUMENT_BYTES && size <= this.retainBudget);
     const stream = new ObservedEntry(mayRetain, known);
-    entry.on('error', (err: Error) => stream.destroy(err));
-    entry.pipe(stream);
+    chain(entry as unknown as Readable, stream);
     const blobDigest = blobDigestOf(name, this.where);
     let written: { digest: string; size: number };
     try {

@@ -44,7 +44,8 @@ export const convertCommand: CommandModule<GlobalOptions, ConvertArgs> = {
 
 function convertText(result: ConvertStoredResult): string[] {
   const lines = [`${result.source} → ${result.name} ${shortDigest(result.target.digest)} (${result.target.mediaType})`];
-  if (result.changed.length === 0) lines.push('  nothing changed');
+  if (result.unchanged) lines.push('  nothing to change: the image already is what was asked for; nothing was written');
+  else if (result.changed.length === 0) lines.push('  nothing changed');
   for (const c of result.changed) {
     lines.push(`  ${c.kind}: ${shortDigest(c.from.digest)} → ${shortDigest(c.to.digest)}${c.from.mediaType === c.to.mediaType ? '' : `  ${c.from.mediaType} → ${c.to.mediaType}`}`);
   }

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { copyImage } from '../../ops/copy.js';
-import { emit, note, type GlobalOptions } from '../output.js';
+import { emit, type GlobalOptions } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { openStore } from '../store.js';
 import { daemonArgs, daemonOptions, daemonUnpackText, type DaemonArgs } from './daemon-options.js';
@@ -18,7 +18,7 @@ export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
     daemonOptions(transferOptions(
       y
         .positional('src', { type: 'string', demandOption: true, describe: 'docker://REF, store:NAME, containerd:[NS/]NAME, docker-daemon:NAME, oci-archive:FILE, docker-archive:FILE, a file path, or - for stdin' })
-        .positional('dst', { type: 'string', demandOption: true, describe: 'docker://REF, store:NAME, containerd:[NS/]NAME, docker-daemon:NAME, oci-archive:FILE, docker-archive:FILE, a file path, or - for stdout' })
+        .positional('dst', { type: 'string', demandOption: true, describe: 'docker://REF, store:NAME, containerd:[NS/]NAME, docker-daemon:NAME, oci-archive:FILE, docker-archive:FILE, a file path, or - for stdout (which then carries only the archive; the result, --json too, goes to stderr)' })
         .example('$0 copy docker://alpine docker://reg.local/alpine', 'registry to registry')
         .example('$0 copy store:alpine:3.19 oci-archive:a.tar', 'the store to an archive (like export)')
         .example('$0 copy a.tar docker://127.0.0.1:5000/a:1', 'an archive to a registry (like push)')
@@ -38,9 +38,7 @@ export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
     try {
       const result = await copyImage(store, argv.src, argv.dst, { ...copyOptions(argv, progress.update), daemons: daemonArgs(argv) });
       progress.done();
-      const text = () => [...copyText('copied', result), ...daemonUnpackText(result.unpack, result.loaded)];
-      if (argv.dst === '-' && !argv.json) text().forEach((l) => note(l));
-      else emit(argv, result, text);
+      emit(argv, result, () => [...copyText('copied', result), ...daemonUnpackText(result.unpack, result.loaded)], { archiveOnStdout: argv.dst === '-' });
     } finally {
       progress.done();
     }

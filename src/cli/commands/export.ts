@@ -33,7 +33,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
   describe: 'export images as one tar that is an OCI layout and a docker-save archive (- for stdout)',
   builder: (y: Argv<GlobalOptions>) =>
     y
-      .positional('out', { type: 'string', demandOption: true, describe: 'archive file, or - for stdout' })
+      .positional('out', { type: 'string', demandOption: true, describe: 'archive to write, or - for stdout (which then carries only the archive; the result, --json too, goes to stderr)' })
       .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image names in the store' })
       .option('all-platforms', { type: 'boolean', describe: 'export the full index and every platform' })
       .option('platform', { type: 'string', coerce: toList, describe: 'export only this platform (repeatable); the index is rewritten' })
@@ -41,7 +41,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       .option('allow-partial', { type: 'boolean', describe: 'export what the store holds even if a platform is incomplete' })
       .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })
       .option('skip-non-distributable', { type: 'boolean', describe: 'leave out foreign / non-distributable layers' })
-      .option('docker-platform', { type: 'string', describe: 'platform of the manifest.json entries (default: the host\'s best match)' })
+      .option('docker-platform', { type: 'string', describe: 'platform of the manifest.json entries, which docker load follows (default: the host\'s best match; podman load of a one-image archive picks the host platform from index.json)' })
       .option('compress', { choices: ['gzip', 'zstd'] as const, describe: 'compress the whole archive' })
       .option('skip-attestations', { type: 'boolean', describe: 'drop BuildKit attestation manifests (the index is rewritten)' })
       .option('referrers', { type: 'boolean', describe: 'also export artifacts in the store whose subject is the image' })
@@ -81,7 +81,12 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       await sink;
       await output.commit();
       progress.done();
-      emit(argv, { out: output.where, ...result }, () => exportText(output.where, result));
+      const warnings = [...(result.warnings ?? []), ...archiveCompressionWarnings(argv.compress, result)];
+      // Warnings go to stderr in every mode, so --json on stdout and an archive on stdout stay clean.
+      for (const w of warnings) note(`warning: ${w}`);
+      emit(argv, { out: output.where, ...result, ...(warnings.length > 0 ? { warnings } : {}) }, () => exportText(output.where, result), {
+        archiveOnStdout: output.where === 'stdout',
+      });
     } catch (err) {
       progress.done();
       await output.abort();
@@ -89,6 +94,12 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
     }
   },
 };
+
+/** docker engines before 23 cannot read a zstd-compressed archive, so its docker-load entries are of no use there. */
+function archiveCompressionWarnings(compress: string | undefined, result: ExportResult): string[] {
+  if (compress !== 'zstd' || !result.images.some((i) => i.dockerPlatform)) return [];
+  return ['the archive is zstd-compressed, which docker engines before 23 cannot load; use --compress gzip for them'];
+}
 
 function exportText(where: string, result: ExportResult): string[] {
   const lines = result.images.map((i) => {
@@ -98,11 +109,5 @@ function exportText(where: string, result: ExportResult): string[] {
   });
   const delta = result.excluded === undefined ? '' : ` (delta: ${result.excluded} blob(s) the far side has left out)`;
   const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${result.bytes} bytes${delta}`;
-  // The archive may be on stdout: then the summary goes to stderr.
-  if (where === 'stdout') {
-    note(summary);
-    lines.forEach((l) => note(l));
-    return [];
-  }
   return [summary, ...lines];
 }

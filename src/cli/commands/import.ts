@@ -69,6 +69,7 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       digests: argv.digests,
       skipDigestForNamed: argv.skipDigestForNamed,
     }).finally(() => progress.done());
+    for (const w of result.warnings) note(`warning: ${w}`);
     for (const image of result.images) for (const w of image.unpack?.outcome?.warnings ?? []) note(`warning: ${w}`);
     emit(argv, importJson(result), () => importText(result));
   },
@@ -89,6 +90,9 @@ function importJson(result: ImportResult): unknown {
 function importText(result: ImportResult): string[] {
   const lines = [`imported ${result.images.length} image(s) from ${result.archive} (${result.format}; ${result.selection})`];
   for (const image of result.images) lines.push(...imageText(image));
+  for (const left of result.notImported) {
+    lines.push(`not imported: ${left.names.join(', ') || left.digest} (${left.reason}); it has ${left.platforms.join(', ') || 'no complete platform'}: choose with --platform, or use --all-platforms`);
+  }
   return lines;
 }
 
@@ -99,7 +103,10 @@ function imageText(image: ImportedImage): string[] {
   const u = image.unpack;
   if (!u) lines.push('  unpack: skipped (--no-unpack)');
   else if (u.image && u.outcome) lines.push(`  unpacked: ${u.reason}${u.outcome.reused ? ' (snapshot reused)' : ''}`, `  snapshot: ${u.outcome.snapshot}`);
-  else lines.push(`  not unpacked: ${u.reason}; available: ${u.available.join(', ') || 'none'}; choose one with --unpack-platform`);
+  else {
+    const later = u.available[0] && image.names[0] ? `, or later: ferry unpack --platform ${u.available[0]} ${image.names[0]} DIR` : '';
+    lines.push(`  not unpacked: ${u.reason}; available: ${u.available.join(', ') || 'none'}; choose one with --unpack-platform${later}`);
+  }
   return lines;
 }
 

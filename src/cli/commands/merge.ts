@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { shortDigest } from '../../oci/digest.js';
 import { mergeArchives, type MergeResult } from '../../ops/merge-archives.js';
 import { withScratchStore } from '../../ops/scratch-store.js';
-import { emit, note, type GlobalOptions } from '../output.js';
+import { emit, type GlobalOptions } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { writeArchiveFile } from './archive-output.js';
 
@@ -19,7 +19,7 @@ export const mergeCommand: CommandModule<GlobalOptions, MergeArgs> = {
   describe: 'combine archives built per platform into one multi-platform archive (images of the same name share one index)',
   builder: (y: Argv<GlobalOptions>) =>
     y
-      .positional('out', { type: 'string', demandOption: true, describe: 'archive to write, or - for stdout' })
+      .positional('out', { type: 'string', demandOption: true, describe: 'archive to write, or - for stdout (which then carries only the archive; the result, --json too, goes to stderr)' })
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'archives to merge (OCI layout or docker save; gzip/zstd)' })
       .option('prefer', { choices: ['first', 'last'] as const, describe: 'when two inputs hold different manifests for one platform, keep the first or the last (default: fail)' })
       .option('name', { type: 'string', describe: 'name of the result; every image of every input is merged into it' })
@@ -41,8 +41,7 @@ export const mergeCommand: CommandModule<GlobalOptions, MergeArgs> = {
       );
       progress.done();
       const lines = mergeText(where, result);
-      if (where === 'stdout' && !argv.json) lines.forEach((l) => note(l));
-      else emit(argv, { out: where, ...result }, () => lines);
+      emit(argv, { out: where, ...result }, () => lines, { archiveOnStdout: where === 'stdout' });
     } finally {
       progress.done();
     }

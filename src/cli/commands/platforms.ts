@@ -21,8 +21,7 @@ const explain: CommandModule<GlobalOptions, ExplainArgs> = {
       .example('$0 platforms explain linux/arm/v8 --against alpine.tar', 'why the arm/v7 image is chosen') as unknown as Argv<ExplainArgs>,
   handler: async (argv) => {
     const candidates = await platformCandidates(() => openStore(argv), argv.against);
-    const specs = argv.specs.map((s) => (s === 'host' ? formatPlatform(hostPlatform()) : s));
-    const explanation = explainPlatforms(specs, candidates, { strict: Boolean(argv.strict) });
+    const explanation = explainPlatforms(argv.specs, candidates, { strict: Boolean(argv.strict) });
     emit(argv, explanation, () => [formatExplanation(explanation)]);
   },
 };

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { pullImage } from '../../ops/pull.js';
-import { emit, note, type GlobalOptions } from '../output.js';
+import { emit, type GlobalOptions } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { openStore } from '../store.js';
 import { copyOptions, copyText, transferOptions, type TransferArgs } from './registry-options.js';
@@ -17,7 +17,7 @@ export const pullCommand: CommandModule<GlobalOptions, PullArgs> = {
     transferOptions(
       y
         .positional('ref', { type: 'string', demandOption: true, describe: 'image reference, e.g. ghcr.io/team/app:1 or alpine@sha256:…' })
-        .option('output', { alias: 'o', type: 'string', describe: 'write an archive (file, or - for stdout) instead of storing' })
+        .option('output', { alias: 'o', type: 'string', describe: 'write an archive (file, or - for stdout, which then carries only the archive; the result, --json too, goes to stderr) instead of storing' })
         .example('$0 pull alpine:3.19', 'the platform this host runs, into the store')
         .example('$0 pull --all-platforms alpine:3.19', 'every platform')
         .example('$0 pull --platform linux/arm64 -o a.tar alpine', 'one platform, as an archive file')
@@ -32,8 +32,7 @@ export const pullCommand: CommandModule<GlobalOptions, PullArgs> = {
     try {
       const result = await pullImage(store, argv.ref, { ...copyOptions(argv, progress.update), ...(argv.output ? { output: argv.output } : {}) });
       progress.done();
-      if (argv.output === '-' && !argv.json) copyText('pulled', result).forEach((l) => note(l));
-      else emit(argv, result, () => copyText('pulled', result));
+      emit(argv, result, () => copyText('pulled', result), { archiveOnStdout: argv.output === '-' });
     } finally {
       progress.done();
     }

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { CopyOptions, CopyResult } from '../../ops/copy.js';
 import { shortDigest } from '../../oci/digest.js';
+import { toList } from '../arguments.js';
 import type { GlobalOptions } from '../output.js';
 
 /** Options pull, push and copy share. */
@@ -15,7 +16,7 @@ export interface TransferArgs extends GlobalOptions {
 export function transferOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option('all-platforms', { type: 'boolean', describe: 'every platform of the image' })
-    .option('platform', { type: 'string', array: true, describe: 'only this platform (repeatable), e.g. linux/arm64' })
+    .option('platform', { type: 'string', coerce: toList, describe: 'only this platform (repeatable), e.g. linux/arm64' })
     .option('creds', { type: 'string', describe: 'registry credentials USER:PASSWORD (default: ~/.docker/config.json auths; credential helpers are not run)' })
     .option('insecure', { type: 'boolean', describe: 'talk plain HTTP to the registry (always so for localhost and 127.0.0.1)' })
     .option('jobs', { type: 'number', default: 4, describe: 'blobs transferred at once' }) as unknown as Argv<T>;

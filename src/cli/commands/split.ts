@@ -4,7 +4,7 @@ import type { ExportResult } from '../../ops/export-archive.js';
 import { withScratchStore } from '../../ops/scratch-store.js';
 import { splitArchive } from '../../ops/split-archive.js';
 import { toList } from '../arguments.js';
-import { emit, note, type GlobalOptions } from '../output.js';
+import { emit, type GlobalOptions } from '../output.js';
 import { writeArchiveFile } from './archive-output.js';
 
 interface SplitArgs extends GlobalOptions {
@@ -21,7 +21,7 @@ export const splitCommand: CommandModule<GlobalOptions, SplitArgs> = {
     y
       .positional('input', { type: 'string', demandOption: true, describe: 'archive file, or - for stdin' })
       .option('platform', { type: 'string', coerce: toList, demandOption: true, describe: 'platform to keep (repeatable), e.g. linux/arm64' })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'archive to write, or - for stdout' })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'archive to write, or - for stdout (which then carries only the archive; the result, --json too, goes to stderr)' })
       .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })
       .example('$0 split app.tar --platform linux/arm64 -o app-arm64.tar', 'only arm64') as unknown as Argv<SplitArgs>,
   handler: async (argv) => {
@@ -31,8 +31,7 @@ export const splitCommand: CommandModule<GlobalOptions, SplitArgs> = {
       ),
     );
     const lines = splitText(where, result);
-    if (where === 'stdout' && !argv.json) lines.forEach((l) => note(l));
-    else emit(argv, { out: where, ...result }, () => lines);
+    emit(argv, { out: where, ...result }, () => lines, { archiveOnStdout: where === 'stdout' });
   },
 };
 

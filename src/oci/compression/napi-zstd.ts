@@ -1,44 +1,33 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Duplex, Transform, type TransformCallback } from 'node:stream';
+import { FerryError } from '../../errors.js';
 import { corrupt } from './errors.js';
 import type { ZstdNapiBinding } from './napi-binding.js';
-import { SlicedDecoder } from './sliced-decoder.js';
+import { steppedDecoderStream } from './stepped-decoder.js';
 
 /**
  * Decompresses with libzstd through zstd-napi (≈ 940 MB/s). Each native call writes at most one output
- * buffer (128 KiB), so the sliced feeder can stop between calls when the reader is behind. Each call blocks
+ * buffer (128 KiB), so the stepped stream can stop between calls when the reader is behind. Each call blocks
  * the event loop only for that buffer's worth of work.
  */
-export class NapiZstdDecompressStream extends SlicedDecoder {
-  private readonly dctx: InstanceType<ZstdNapiBinding['DCtx']>;
-  private readonly outSize: number;
-  /** libzstd returns 0 exactly when a frame has been decoded and flushed; anything else at the end is a cut. */
-  private inFrame = false;
-
-  constructor(
-    binding: ZstdNapiBinding,
-    private readonly where: string,
-  ) {
-    super();
-    this.dctx = new binding.DCtx();
-    this.outSize = binding.dStreamOutSize();
-  }
-
-  protected step(chunk: Buffer, offset: number): { offset: number; more: boolean } {
-    const out = Buffer.allocUnsafe(this.outSize);
-    const [hint, produced, consumed] = this.dctx.decompressStream(out, chunk.subarray(offset));
-    if (produced > 0) this.push(out.subarray(0, produced));
-    // A call that neither read nor wrote says nothing about frame state (libzstd then asks for a new header).
-    if (produced > 0 || consumed > 0) this.inFrame = hint !== 0;
-    return { offset: offset + consumed, more: produced === out.length };
-  }
-
-  protected failure(err: unknown): Error {
-    return corrupt(this.where, 'zstd', err);
-  }
-
-  override _flush(done: TransformCallback): void {
-    done(this.inFrame ? corrupt(this.where, 'zstd', new Error('input ended inside a frame'), true) : undefined);
-  }
+export function createNapiZstdDecompressStream(binding: ZstdNapiBinding, where: string): Duplex {
+  const dctx = new binding.DCtx();
+  const outSize = binding.dStreamOutSize();
+  // libzstd returns 0 exactly when a frame has been decoded and flushed; anything else at the end is a cut.
+  let inFrame = false;
+  return steppedDecoderStream({
+    step(input) {
+      const out = Buffer.allocUnsafe(outSize);
+      const [hint, produced, consumed] = dctx.decompressStream(out, input);
+      // A call that neither read nor wrote says nothing about frame state (libzstd then asks for a new header).
+      if (produced > 0 || consumed > 0) inFrame = hint !== 0;
+      return { output: [out.subarray(0, produced)], consumed, more: produced === out.length };
+    },
+    finish() {
+      if (inFrame) throw corrupt(where, 'zstd', new Error('input ended inside a frame'), true);
+      return [];
+    },
+    failure: (err) => (err instanceof FerryError ? err : corrupt(where, 'zstd', err)),
+  });
 }
 
 /** Compresses with libzstd through zstd-napi; writes a content checksum like the zstd CLI does. */
