@@ -62,10 +62,19 @@ export async function copyIntoDockerDaemon(opened: OpenedImage, to: ImageLocatio
     await staging.commit({ keep: moved.blobs.map((b) => b.digest), records: [{ name: to.name, target: moved.target }] });
     const zstd = image.layers.some((l) => layerCompression(l.mediaType) === 'zstd');
     const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const exporting = exportImages(temp, [to.name], tar, { platform: [platform], dockerPlatform: platform, ...(zstd ? { layerCompression: 'gzip' as const } : {}) });
-    exporting.catch((err: unknown) => tar.destroy(err as Error));
-    const [loaded] = await Promise.all([loadImages(engine, tar), exporting]);
-    return { moved, loaded, unpack: { ...choice, manifest: image.manifest.digest } };
+    // Whichever side fails first ends the other (the tar between them is destroyed) and is the error reported;
+    // both are settled before the temporary store is removed.
+    let first: unknown;
+    const failed = (err: unknown) => {
+      first ??= err;
+      tar.destroy(err as Error);
+      throw err;
+    };
+    const exporting = exportImages(temp, [to.name], tar, { platform: [platform], dockerPlatform: platform, ...(zstd ? { layerCompression: 'gzip' as const } : {}) }).catch(failed);
+    const loading = loadImages(engine, tar).catch(failed);
+    const [loaded] = await Promise.allSettled([loading, exporting]);
+    if (first !== undefined || loaded.status === 'rejected') throw first;
+    return { moved, loaded: loaded.value, unpack: { ...choice, manifest: image.manifest.digest } };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
