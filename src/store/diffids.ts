@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDigest } from '../oci/digest.js';
 import { writeFileAtomic } from './atomic.js';
@@ -36,6 +36,11 @@ export class DiffIDRecords {
     const path = this.path(blobDigest);
     await mkdir(join(path, '..'), { recursive: true });
     await writeFileAtomic(path, Buffer.from(`${diffID}\n`));
+  }
+
+  /** Drops the record of a blob gc removed. */
+  async forget(blobDigest: string): Promise<void> {
+    await rm(this.path(blobDigest), { force: true });
   }
 
   private path(blobDigest: string): string {

@@ -6,6 +6,7 @@ import { isSchema1 } from '../oci/mediatypes.js';
 import { Schema1ManifestSchema } from '../oci/schemas.js';
 import { children, walk } from '../graph/walk.js';
 import { blobFiles, listDir } from './blob-files.js';
+import { DiffIDRecords } from './diffids.js';
 import type { BlobDirectory } from './blobs.js';
 import type { LayoutPaths } from './layout.js';
 import { isLocked } from './lock.js';
@@ -33,6 +34,7 @@ export interface GcResult {
 export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): Promise<GcResult> {
   const marked = await markReachable((await readIndexFile(paths.index)).manifests, blobs);
   const result: GcResult = { removedBlobs: [], bytesFreed: 0, removedTemp: [] };
+  const diffIDs = DiffIDRecords.at(paths.root);
 
   for await (const { digest, path } of blobFiles(paths.blobs)) {
     if (marked.has(digest)) continue;
@@ -40,6 +42,7 @@ export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): 
     if (!info?.isFile()) continue;
     const size = info.size;
     await rm(path, { force: true });
+    await diffIDs.forget(digest);
     result.removedBlobs.push({ digest, size });
     result.bytesFreed += size;
   }

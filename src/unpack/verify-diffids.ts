@@ -28,14 +28,17 @@ export async function verifyDiffIDs(
       hint: 'the manifest and its config do not belong together; the image is corrupt',
     });
   }
+  const learned: [string, string][] = [];
   for (const [index, layer] of layers.entries()) {
     const claimed = diffIDs[index]!;
     const label = `${index + 1} of ${layers.length} (${layer.digest})`;
     const known = await verified.get(layer.digest);
     const actual = known ?? (await uncompressedDigest(source, layer, claimed, label, opts));
     if (actual !== claimed) throw diffIDMismatch(label, actual, claimed);
-    if (known === undefined) await verified.put(layer.digest, actual);
+    if (known === undefined) learned.push([layer.digest, actual]);
   }
+  // Recorded only once the whole chain holds, so a refused image leaves the store as it was.
+  for (const [blobDigest, diffID] of learned) await verified.put(blobDigest, diffID);
 }
 
 /** Records the pairs an unpack has just verified. */

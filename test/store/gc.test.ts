@@ -38,6 +38,20 @@ describe('store gc', () => {
     expect((await tmp.store.gc()).removedBlobs).toEqual([]);
   });
 
+  it('drops the verified diffID record of a blob it removes, and keeps the others', async () => {
+    const kept = image('kept', [blob('kept layer')]);
+    const gone = blob('gone layer');
+    await writeAll(tmp.store, [...kept.blobs, gone]);
+    await tmp.store.putImages([{ name: 'example.com/kept:1', target: kept.manifest.desc }]);
+    const keptBlob = kept.blobs.at(-1)!.desc.digest;
+    const diffID = `sha256:${'d'.repeat(64)}`;
+    await tmp.store.diffIDs.put(keptBlob, diffID);
+    await tmp.store.diffIDs.put(gone.desc.digest, diffID);
+    await tmp.store.gc();
+    expect(await tmp.store.diffIDs.get(gone.desc.digest)).toBeUndefined();
+    expect(await tmp.store.diffIDs.get(keptBlob)).toBe(diffID);
+  });
+
   it('after a record is removed, collects only what no other record shares', async () => {
     const shared = blob('base');
     const a = image('a', [shared, blob('a only')]);
