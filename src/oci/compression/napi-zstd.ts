@@ -14,13 +14,18 @@ export function createNapiZstdDecompressStream(binding: ZstdNapiBinding, where: 
   const outSize = binding.dStreamOutSize();
   // libzstd returns 0 exactly when a frame has been decoded and flushed; anything else at the end is a cut.
   let inFrame = false;
+  // Kept until something is written into it: small input chunks often produce nothing, and a fresh 128 KiB buffer
+  // per call would dominate the cost.
+  let out = Buffer.allocUnsafe(outSize);
   return steppedDecoderStream({
     step(input) {
-      const out = Buffer.allocUnsafe(outSize);
       const [hint, produced, consumed] = dctx.decompressStream(out, input);
       // A call that neither read nor wrote says nothing about frame state (libzstd then asks for a new header).
       if (produced > 0 || consumed > 0) inFrame = hint !== 0;
-      return { output: [out.subarray(0, produced)], consumed, more: produced === out.length };
+      if (produced === 0) return { output: [], consumed, more: false };
+      const output = out.subarray(0, produced);
+      out = Buffer.allocUnsafe(outSize);
+      return { output: [output], consumed, more: produced === outSize };
     },
     finish() {
       if (inFrame) throw corrupt(where, 'zstd', new Error('input ended inside a frame'), true);
