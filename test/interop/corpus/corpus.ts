@@ -70,7 +70,8 @@ export async function loadCorpus(): Promise<Corpus> {
   try {
     if (!existsSync(done)) {
       const started = Date.now();
-      rmSync(dir, { recursive: true, force: true });
+      // Corpora of older builder versions are of no further use (each is a few hundred MB).
+      for (const old of readdirSync(base)) if (/^[0-9a-f]{16}$/.test(old)) rmSync(join(base, old), { recursive: true, force: true });
       const corpus = await buildCorpus(dir, base);
       corpus.buildSeconds = Math.round((Date.now() - started) / 100) / 10;
       writeFileSync(`${done}.tmp`, JSON.stringify(corpus));
