@@ -4,14 +4,13 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AMD64, ARM64, mergeTo, perArchArchive } from '../cli/airgap-fixtures.js';
-import { startContainerd, type Containerd } from './harness/containerd.js';
-import { hasTool, run } from './harness/tools.js';
+import { CONTAINERD_NEED, startContainerd, type Containerd } from './harness/containerd.js';
+import { describeInterop } from './harness/requirements.js';
+import { run } from './harness/tools.js';
 
 const NAME = 'docker.io/library/merged:1';
-const withContainerd = hasTool('containerd') && hasTool('ctr') && process.getuid?.() === 0;
-const withSkopeo = hasTool('skopeo');
 
 let dir: string;
 let merged: string;
@@ -29,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(!withContainerd)('ctr imports a merged archive', () => {
+describeInterop('ctr imports a merged archive', [CONTAINERD_NEED], () => {
   let containerd: Containerd;
   beforeAll(async () => {
     containerd = await startContainerd();
@@ -49,7 +48,7 @@ describe.skipIf(!withContainerd)('ctr imports a merged archive', () => {
   });
 });
 
-describe.skipIf(!withSkopeo)('skopeo reads a merged archive', () => {
+describeInterop('skopeo reads a merged archive', [{ debianPackage: 'skopeo', tools: ['skopeo'] }], () => {
   const skopeo = (...args: string[]) => run('skopeo', ['--insecure-policy', ...args]);
 
   it('inspects the index by its tag and copies every platform with --all', () => {

@@ -4,19 +4,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry, runFerryJson } from '../helpers/cli.js';
 import { buildImage, SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
 import { readTar } from '../helpers/tar.js';
-import { startContainerd, type Containerd } from './harness/containerd.js';
-import { hasTool } from './harness/tools.js';
+import { CONTAINERD_NEED, startContainerd, type Containerd } from './harness/containerd.js';
+import { describeInterop } from './harness/requirements.js';
 
-const enabled = hasTool('containerd') && hasTool('ctr') && process.getuid?.() === 0;
 const NAME = 'docker.io/library/roundtrip:1';
 const AMD64_HOST = { FERRY_PLATFORM: 'linux/amd64' };
 
-describe.skipIf(!enabled)('containerd interop (ctr)', () => {
+describeInterop('containerd interop (ctr)', [CONTAINERD_NEED], () => {
   let containerd: Containerd;
   let dir: string;
   let image: BuiltImage;

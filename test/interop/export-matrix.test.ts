@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runFerry, runFerryJson } from '../helpers/cli.js';
+import { runFerry } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/temp-dir.js';
 import { CORPUS_NEEDS, loadCorpus, type Corpus } from './corpus/corpus.js';
 import { MATRIX_HOST } from './corpus/import-expectations.js';

@@ -2,7 +2,7 @@
 // archive of the corpus, in every import mode, gives the names, platforms and digests its producing tool
 // reports, and the unpacked rootfs equals umoci's unpack of the same platform entry by entry.
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, type ExpectStatic } from 'vitest';
 import { runFerry, runFerryJson } from '../helpers/cli.js';
 import { tempDir, type TempDir } from '../helpers/temp-dir.js';
 import { loadCorpus, CORPUS_NEEDS, type Corpus } from './corpus/corpus.js';
@@ -41,7 +41,7 @@ function referenceFor(c: Corpus, archive: CorpusArchive, name: string, label: st
 }
 
 /** ferry inspect of the archive shows each platform with the config digest the producing tool reports. */
-async function expectConfigs(archive: CorpusArchive): Promise<void> {
+async function expectConfigs(archive: CorpusArchive, expect: ExpectStatic): Promise<void> {
   const json = await runFerryJson<InspectJson>(['inspect', archive.file]);
   const configs = json.images.flatMap((i) => i.manifests.map((m) => `${m.platform} ${m.config?.digest}`));
   // A partial archive lists every platform of its index; the tool's platforms must be among them.
@@ -79,7 +79,8 @@ describeInterop('producer archives → ferry import', CORPUS_NEEDS, () => {
     process.stderr.write(`corpus: ${corpus!.archives.length} archives, built in ${corpus!.buildSeconds} s (0: cached)\n`);
   });
 
-  it.each(cases)('$label', async ({ archive, mode }: { archive: CorpusArchive; mode: ImportMode }) => {
+  // Each case has its own store: they run concurrently (the machine's cores, not one ferry process, are the limit).
+  it.concurrent.for(cases)('$label', { timeout: 240_000 }, async ({ archive, mode }: { archive: CorpusArchive; mode: ImportMode }, { expect }) => {
     const recipe = `recipe:\n${archive.recipe.join('\n')}`;
     const root = join(tmp.dir, `${cases.findIndex((c) => c.archive === archive && c.mode === mode)}`);
     const args = ['--root', root, 'import', '--base-name', CORPUS_REPO, ...mode.args, archive.file];
@@ -98,7 +99,7 @@ describeInterop('producer archives → ferry import', CORPUS_NEEDS, () => {
     // "Never exit 0 with partial work": a run that stops early must not look like success.
     expect(result.stdout, `${recipe}\nferry exited 0 without output`).not.toBe('');
     const json = JSON.parse(result.stdout) as ImportJson;
-    if (mode.name === '--all-platforms') await expectConfigs(archive);
+    if (mode.name === '--all-platforms') await expectConfigs(archive, expect);
     expect(json.images, recipe).toHaveLength(archive.images.length);
     for (const expected of archive.images) {
       const names = expected.names.length > 0 ? expected.names : [];

@@ -5,11 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry, runFerryJson } from '../helpers/cli.js';
 import { buildImage, FOUR_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
-import { hasTool, run } from './harness/tools.js';
+import { describeInterop } from './harness/requirements.js';
+import { run } from './harness/tools.js';
 
 const NAME = 'docker.io/library/peers:2';
 const AMD64_HOST = { FERRY_PLATFORM: 'linux/amd64' };
@@ -19,7 +20,7 @@ interface ImportJson {
   images: { names: string[]; digest: string; platforms: string[]; unpack?: { reason: string } }[];
 }
 
-describe.skipIf(!hasTool('skopeo'))('skopeo interop', () => {
+describeInterop('skopeo interop', [{ debianPackage: 'skopeo', tools: ['skopeo'] }], () => {
   let dir: string;
   let root: string;
   let image: BuiltImage;
@@ -93,7 +94,7 @@ describe.skipIf(!hasTool('skopeo'))('skopeo interop', () => {
   });
 });
 
-describe.skipIf(!hasTool('umoci'))('umoci interop', () => {
+describeInterop('umoci interop', [{ debianPackage: 'umoci', tools: ['umoci'] }], () => {
   it('imports a layout umoci built (a lone manifest, platform from its config) and unpacks it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-umoci-'));
     try {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,12 @@ export async function loadCorpus(): Promise<Corpus> {
   try {
     if (!existsSync(done)) {
       const started = Date.now();
+      // Corpora of older builder versions are of no further use (each is a few hundred MB); one built in the
+      // last hour may still be read by a run from another checkout.
+      for (const old of readdirSync(base)) {
+        const path = join(base, old);
+        if (/^[0-9a-f]{16}$/.test(old) && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+      }
       rmSync(dir, { recursive: true, force: true });
       const corpus = await buildCorpus(dir, base);
       corpus.buildSeconds = Math.round((Date.now() - started) / 100) / 10;
