@@ -31,7 +31,8 @@ export function reportError(err: unknown): number {
     return err.code === 'ERR_USAGE' ? 2 : 1;
   }
   if (isUsageError(err)) {
-    process.stderr.write(`ferry: ${(err as Error).message} (ERR_USAGE); see 'ferry --help'\n`);
+    const command = (err as { command?: string[] }).command ?? [];
+    process.stderr.write(`ferry: ${(err as Error).message} (ERR_USAGE); see 'ferry ${[...command, '--help'].join(' ')}'\n`);
     return 2;
   }
   if (isSystemError(err)) {

@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { copyImage } from '../../ops/copy.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { openStore } from '../store.js';
@@ -18,9 +17,9 @@ export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
       y
         .positional('src', { type: 'string', demandOption: true, describe: 'docker://REF, store:NAME, oci-archive:FILE, docker-archive:FILE, a file path, or - for stdin' })
         .positional('dst', { type: 'string', demandOption: true, describe: 'docker://REF, store:NAME, oci-archive:FILE, docker-archive:FILE, a file path, or - for stdout' })
-        .example('$0 copy docker://alpine docker://reg.local/alpine', 'registry to registry')
-        .example('$0 copy store:alpine:3.19 oci-archive:a.tar', 'the store to an archive (like export)')
-        .example('$0 copy a.tar docker://127.0.0.1:5000/a:1', 'an archive to a registry (like push)')
+        .example('$0 copy docker://alpine docker://reg.local/alpine  # registry to registry', '')
+        .example('$0 copy store:alpine:3.19 oci-archive:a.tar  # the store to an archive (like export)', '')
+        .example('$0 copy a.tar docker://127.0.0.1:5000/a:1  # an archive to a registry (like push)', '')
         .epilog(
           'Without --platform or --all-platforms ferry copies what the host runs. Within one registry, blobs are mounted ' +
             'from the source repository instead of uploaded. Archives are read in any format ferry ' +
@@ -28,6 +27,7 @@ export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
         ),
     ) as unknown as Argv<CopyArgs>,
   handler: async (argv) => {
+    const { copyImage } = await import('../../ops/copy.js');
     const store = await openStore(argv);
     const progress = progressReporter('copying');
     try {

@@ -1,10 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import type { Argv, CommandModule } from 'yargs';
-import { compressArchive } from '../../archive/write/index.js';
-import { readExcludedBlobs } from '../../ops/delta.js';
-import { exportImages, type ExportResult } from '../../ops/export-archive.js';
-import { openOutput } from '../../ops/open-output.js';
+import type { ExportResult } from '../../ops/export-archive.js';
 import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
@@ -50,11 +47,17 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
         type: 'string',
         describe: 'write a delta: leave out layers the far side has, given as an archive it imported or a digest list (ferry inventory); no manifest.json',
       })
-      .example('$0 export --all-platforms alpine.tar alpine:3.19', 'every platform, loadable by docker and ctr')
-      .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -', 'stream one platform')
-      .example('$0 export --exclude-blobs-from app-1.tar app-2-delta.tar app:2', 'only what app:1 lacks') as unknown as Argv<ExportArgs>,
+      .example('$0 export --all-platforms alpine.tar alpine:3.19  # every platform, loadable by docker and ctr', '')
+      .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -  # stream one platform', '')
+      .example('$0 export --exclude-blobs-from app-1.tar app-2-delta.tar app:2  # only what app:1 lacks', '') as unknown as Argv<ExportArgs>,
   handler: async (argv) => {
-    const store = await openStore(argv);
+    const [{ compressArchive }, { readExcludedBlobs }, { exportImages }, { openOutput }] = await Promise.all([
+      import('../../archive/write/index.js'),
+      import('../../ops/delta.js'),
+      import('../../ops/export-archive.js'),
+      import('../../ops/open-output.js'),
+    ]);
+    const store = await openStore(argv, { readOnly: true });
     // Read before the output is opened: the base may be large, and a bad one must not leave an empty archive.
     const excludeBlobs = argv.excludeBlobsFrom ? await readExcludedBlobs(argv.excludeBlobsFrom) : undefined;
     const output = await openOutput(argv.out);

@@ -2,15 +2,17 @@ import type { Argv, CommandModule } from 'yargs';
 import { FerryError } from '../../errors.js';
 import { shortDigest } from '../../oci/digest.js';
 import { normalizeName } from '../../oci/reference.js';
-import { listImages, type ImageListing } from '../../ops/list-images.js';
+import type { ImageListing } from '../../ops/list-images.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
+import { tracked } from '../usage-context.js';
 
 const ls: CommandModule<GlobalOptions, GlobalOptions> = {
   command: ['ls', 'list'],
   describe: 'list images in the store with the platforms it holds',
   handler: async (argv) => {
-    const images = await listImages(await openStore(argv));
+    const { listImages } = await import('../../ops/list-images.js');
+    const images = await listImages(await openStore(argv, { readOnly: true }));
     emit(argv, images, () => [...(images.length === 0 ? ['no images'] : []), ...images.flatMap(imageLines)]);
   },
 };
@@ -68,10 +70,10 @@ export const imagesCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'images',
   describe: 'list, remove and tag images in the store',
   builder: (y) => y
-      .command([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[])
+      .command(([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[]).map(tracked))
       .demandCommand(1, 'name a subcommand: ls, rm or tag')
-      .example('$0 images ls --json', 'names, digests, platforms held and referrers')
-      .example('$0 images tag alpine:3.19 registry.local/alpine:3.19', 'another name for the same image')
-      .example('$0 images rm alpine:3.19', 'remove a name; run gc to free blobs'),
+      .example('$0 images ls --json  # names, digests, platforms held and referrers', '')
+      .example('$0 images tag alpine:3.19 registry.local/alpine:3.19  # another name for the same image', '')
+      .example('$0 images rm alpine:3.19  # remove a name; run gc to free blobs', ''),
   handler: () => undefined,
 };

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { importArchive, type ImportedImage, type ImportResult } from '../../ops/import-archive.js';
+import type { ImportedImage, ImportResult } from '../../ops/import-archive.js';
 import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
@@ -34,10 +34,11 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       .option('index-name', { type: 'string', describe: "also keep the archive's own index.json as an image of this name" })
       .option('digests', { type: 'boolean', describe: 'also name every image <base-name>@<digest>' })
       .option('skip-digest-for-named', { type: 'boolean', describe: 'with --digests, skip digest names for images that have a name' })
-      .example('$0 import --all-platforms alpine.tar', 'keep every platform, unpack the host\'s')
-      .example('$0 import --platform linux/arm64 alpine.tar.gz', 'only arm64, unpacked')
-      .example('zstdcat img.tar.zst | $0 import --no-unpack -', 'from stdin') as unknown as Argv<ImportArgs>,
+      .example("$0 import --all-platforms alpine.tar  # keep every platform, unpack the host's", '')
+      .example('$0 import --platform linux/arm64 alpine.tar.gz  # only arm64, unpacked', '')
+      .example('zstdcat img.tar.zst | $0 import --no-unpack -  # from stdin', '') as unknown as Argv<ImportArgs>,
   handler: async (argv) => {
+    const { importArchive } = await import('../../ops/import-archive.js');
     const store = await openStore(argv);
     const progress = readingReporter('importing');
     const result = await importArchive(store, argv.archive, {

@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { inspectImage } from '../../ops/inspect-image.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 import { imageTreeText } from './image-tree-text.js';
@@ -14,10 +13,11 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
   builder: (y: Argv<GlobalOptions>) =>
     y
       .positional('target', { type: 'string', demandOption: true, describe: 'archive file (- for stdin), else an image name in the store' })
-      .example('$0 inspect alpine.tar', 'an archive, without importing it')
-      .example('$0 inspect --json alpine:3.19', 'an image of the store, as JSON') as unknown as Argv<InspectArgs>,
+      .example('$0 inspect alpine.tar  # an archive, without importing it', '')
+      .example('$0 inspect --json alpine:3.19  # an image of the store, as JSON', '') as unknown as Argv<InspectArgs>,
   handler: async (argv) => {
-    const result = await inspectImage(() => openStore(argv), argv.target);
+    const { inspectImage } = await import('../../ops/inspect-image.js');
+    const result = await inspectImage(() => openStore(argv, { readOnly: true }), argv.target);
     emit(argv, result, () => [
       `${result.kind} ${result.where}${result.format ? ` (${result.format})` : ''}: ${result.images.length} image(s)`,
       ...result.images.flatMap((i) => imageTreeText(i, true)),

@@ -1,5 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { unpackToDirectory } from '../../ops/unpack-image.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 
@@ -19,8 +18,9 @@ export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
       .positional('dir', { type: 'string', demandOption: true })
       .option('platform', { type: 'string', describe: 'platform to unpack; the best compatible match is taken (linux/arm/v8 → arm/v7)' })
       .option('strict-platform', { type: 'boolean', describe: 'demand an exact platform match' })
-      .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs', 'the arm64 root filesystem') as unknown as Argv<UnpackArgs>,
+      .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs  # the arm64 root filesystem', '') as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
+    const { unpackToDirectory } = await import('../../ops/unpack-image.js');
     const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, { platform: argv.platform, strictPlatform: argv.strictPlatform });
     result.warnings.forEach((w) => note(`warning: ${w}`));
     const { image: _chosen, ...json } = result;
