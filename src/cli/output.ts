@@ -28,7 +28,7 @@ export function note(message: string): void {
 export function reportError(err: unknown): number {
   if (err instanceof FerryError) {
     process.stderr.write(`ferry: ${err.toLine()} (${err.code})\n`);
-    return err.code === 'ERR_USAGE' ? 2 : 1;
+    return USAGE_CODES.has(err.code) ? 2 : 1;
   }
   if (isUsageError(err)) {
     const command = (err as { command?: string[] }).command ?? [];
@@ -42,6 +42,9 @@ export function reportError(err: unknown): number {
   process.stderr.write(`ferry: internal error, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 70;
 }
+
+/** Errors in what was typed on the command line (a platform string is only ever parsed from arguments and env). */
+const USAGE_CODES = new Set(['ERR_USAGE', 'ERR_INVALID_PLATFORM']);
 
 function isUsageError(err: unknown): boolean {
   return err instanceof Error && err.name === 'YError';

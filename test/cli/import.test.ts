@@ -169,8 +169,8 @@ describe('ferry import of nested indexes', () => {
     const path = await archive('nested.tar', await ociLayoutTar({ images: [{ image, containerdName: 'docker.io/library/nested:1', top }], omit: new Set([nested.desc.digest]) }));
     const json = await runFerryJson<ImportJson>(['--root', root, 'import', '--all-platforms', '--no-unpack', path], { env: AMD64_HOST });
     expect(json.images[0]!.incomplete).toEqual([{ platform: 'nested index', manifest: nested.desc.digest, missing: [nested.desc.digest] }]);
-    const ls = await runFerryJson<{ partial: string[] }[]>(['--root', root, 'images', 'ls']);
-    expect(ls[0]!.partial).toEqual(['(nested index missing)']);
+    const ls = await runFerryJson<{ partialPlatforms: string[] }[]>(['--root', root, 'images', 'ls']);
+    expect(ls[0]!.partialPlatforms).toEqual(['(nested index missing)']);
     const exported = await runFerry(['--root', root, 'export', '--all-platforms', join(dir, 'out.tar'), 'nested:1']);
     expect(exported.code).toBe(1);
     expect(exported.stderr).toContain(`nested index ${nested.desc.digest} is not in the store`);

@@ -27,6 +27,8 @@ const explain: CommandModule<GlobalOptions, ExplainArgs> = {
     const specs = argv.specs.map((s) => (s === 'host' ? formatPlatform(hostPlatform()) : s));
     const explanation = explainPlatforms(specs, candidates, { strict: Boolean(argv.strict) });
     emit(argv, explanation, () => [formatExplanation(explanation)]);
+    // As grep: a strict question with no exact answer is a failed search that scripts can test for.
+    if (argv.strict && !explanation.winner) process.exitCode = 1;
   },
 };
 
