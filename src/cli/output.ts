@@ -36,7 +36,7 @@ export function reportError(err: unknown): number {
     return 2;
   }
   if (isSystemError(err)) {
-    process.stderr.write(`ferry: ${err.message} (${err.code})\n`);
+    process.stderr.write(`ferry: ${systemErrorLine(err)} (${err.code})\n`);
     return 1;
   }
   process.stderr.write(`ferry: internal error, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -53,4 +53,26 @@ function isUsageError(err: unknown): boolean {
 /** Operating-system errors on user-named paths (ENOENT, EACCES, ENOSPC…) are the user's to fix, not bugs. */
 function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
+}
+
+/** What the user can do about an operating-system error, by its code. */
+const SYSTEM_HINTS: Record<string, string> = {
+  ENOENT: 'check the path',
+  EACCES: 'check the permissions of the path, run as a user who may write there, or choose another path (--root, -o)',
+  EPERM: 'check the permissions of the path, or choose another path',
+  EEXIST: 'something is in the way at that path: remove it or choose another path',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'the path is a directory; name a file',
+  ENOTEMPTY: 'the directory is not empty: remove it or choose another one',
+  ENOSPC: 'the disk is full: free space (ferry gc) or choose another path',
+  EROFS: 'the filesystem is read-only: choose another path',
+  EPIPE: 'the program reading ferry\'s output exited before the end (| head?); write to a file instead',
+};
+
+/** `EACCES: permission denied, open '/x'` → `permission denied: /x; <hint>` (the code follows in brackets). */
+function systemErrorLine(err: NodeJS.ErrnoException & { code: string; dest?: string }): string {
+  const what = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  const path = err.path ? `: ${err.path}${err.dest ? ` → ${err.dest}` : ''}` : '';
+  const hint = SYSTEM_HINTS[err.code];
+  return `${what}${path}${hint ? `; ${hint}` : ''}`;
 }

@@ -1,11 +1,12 @@
-import { FerryError } from '../errors.js';
 import { formatReference, normalizeName, parseReference, type Reference } from '../oci/reference.js';
+import { parseArchiveAddress } from './archive-address.js';
 
 /**
  * Where `ferry copy` reads or writes an image:
  * - `docker://REF`: a registry (`docker://127.0.0.1:5000/team/app:1`);
  * - `store:NAME`: an image in the local store (`store:alpine:3.19`);
- * - `oci-archive:FILE`, `docker-archive:FILE` or a plain path: an archive file; `-` is stdin/stdout.
+ * - an archive address (archive-address.ts): a path, `oci:DIR[:REF]`, `oci-archive:FILE[:REF]`,
+ *   `docker-archive:FILE[:REF|@N]`; `-` is stdin/stdout. Written archives take REF as the image's name.
  * Archives are read in any format ferry imports and written as ferry exports them (OCI layout + manifest.json).
  */
 export type ImageLocation =
@@ -13,17 +14,12 @@ export type ImageLocation =
   | { kind: 'store'; name: string }
   | { kind: 'archive'; path: string };
 
-const ARCHIVE_PREFIXES = ['oci-archive:', 'docker-archive:'];
-
 export function parseLocation(text: string): ImageLocation {
   if (text.startsWith('docker://')) return { kind: 'registry', ref: parseReference(text.slice('docker://'.length)) };
   if (text.startsWith('store:')) return { kind: 'store', name: normalizeName(text.slice('store:'.length)) };
-  const prefix = ARCHIVE_PREFIXES.find((p) => text.startsWith(p));
-  const path = prefix ? text.slice(prefix.length) : text;
-  if (path === '') {
-    throw new FerryError('ERR_USAGE', `${JSON.stringify(text)} names no archive file`, { hint: 'write oci-archive:FILE, docker://REF or store:NAME' });
-  }
-  return { kind: 'archive', path };
+  // Checked here so a bad address fails before anything is read; openInput parses it again when it opens it.
+  parseArchiveAddress(text);
+  return { kind: 'archive', path: text };
 }
 
 export function formatLocation(loc: ImageLocation): string {

@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
 import { openInput } from './open-input.js';
+import { pickImages } from './pick-image.js';
 import { readProgress } from './read-progress.js';
 import { convertSchema1Image } from './schema1-image.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
@@ -64,7 +65,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const staging = await store.stage();
   try {
     const stream = opts.onProgress ? input.stream.pipe(readProgress(opts.onProgress, input.size)) : input.stream;
-    const contents = await readArchive(stream, staging, { where: input.where });
+    const contents = pickImages(await readArchive(stream, staging, { where: input.where }), input);
     const images: ImportedImage[] = [];
     const keep = new Map<string, Descriptor>();
     const records: { name: string; target: Descriptor }[] = [];
