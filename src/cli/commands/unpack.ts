@@ -14,8 +14,8 @@ export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
   describe: "write an image's root filesystem into a directory (best match for --platform, else the host)",
   builder: (y: Argv<GlobalOptions>) =>
     y
-      .positional('image', { type: 'string', demandOption: true })
-      .positional('dir', { type: 'string', demandOption: true })
+      .positional('image', { type: 'string', demandOption: true, describe: 'image name in the store, e.g. alpine:3.19' })
+      .positional('dir', { type: 'string', demandOption: true, describe: 'directory to write the root filesystem into (new or empty)' })
       .option('platform', { type: 'string', describe: 'platform to unpack; the best compatible match is taken (linux/arm/v8 → arm/v7)' })
       .option('strict-platform', { type: 'boolean', describe: 'demand an exact platform match' })
       .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs  # the arm64 root filesystem', '') as unknown as Argv<UnpackArgs>,
