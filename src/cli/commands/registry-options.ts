@@ -8,6 +8,7 @@ export interface TransferArgs extends GlobalOptions {
   allPlatforms?: boolean;
   platform?: string[];
   creds?: string;
+  credsFile?: string;
   insecure?: boolean;
   jobs: number;
 }
@@ -16,7 +17,12 @@ export function transferOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option('all-platforms', { type: 'boolean', describe: 'every platform of the image' })
     .option('platform', { type: 'string', array: true, describe: 'only this platform (repeatable), e.g. linux/arm64' })
-    .option('creds', { type: 'string', describe: 'registry credentials USER:PASSWORD (default: ~/.docker/config.json auths; credential helpers are not run)' })
+    .option('creds', { type: 'string', describe: 'registry credentials USER:PASSWORD (visible in ps: prefer --creds-file)' })
+    .option('creds-file', {
+      type: 'string',
+      describe: 'file holding USER:PASSWORD, or - for stdin (default: ~/.docker/config.json: credHelpers, credsStore, auths)',
+    })
+    .conflicts('creds', 'creds-file')
     .option('insecure', { type: 'boolean', describe: 'talk plain HTTP to the registry (always so for localhost and 127.0.0.1)' })
     .option('jobs', { type: 'number', default: 4, describe: 'blobs transferred at once' }) as unknown as Argv<T>;
 }
@@ -25,7 +31,7 @@ export function copyOptions(argv: TransferArgs, onProgress: CopyOptions['onProgr
   return {
     ...(argv.allPlatforms ? { allPlatforms: true } : {}),
     ...(argv.platform ? { platform: argv.platform } : {}),
-    access: { ...(argv.creds ? { creds: argv.creds } : {}), ...(argv.insecure ? { insecure: true } : {}) },
+    access: { ...(argv.creds ? { creds: argv.creds } : {}), ...(argv.credsFile ? { credsFile: argv.credsFile } : {}), ...(argv.insecure ? { insecure: true } : {}) },
     jobs: Math.max(1, Math.floor(argv.jobs)),
     ...(onProgress ? { onProgress } : {}),
   };
