@@ -15,6 +15,7 @@ export async function main(args: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nMove container images, for all their platforms, as archives.')
     .option('root', { type: 'string', global: true, describe: 'store directory (default: $FERRY_ROOT, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)' })
     .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout' })
+    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress on stderr (images ls: only the names)' })
     .middleware(restoreStdioArguments, true)
     .command(commands)
     .example("$0 import --all-platforms samples/multiarch.tar  # every platform in, the host's unpacked", '')

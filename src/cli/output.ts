@@ -4,6 +4,8 @@ import { FerryError } from '../errors.js';
 export interface GlobalOptions {
   root?: string;
   json?: boolean;
+  /** No progress on stderr; `images ls`: only the names. */
+  quiet?: boolean;
 }
 
 /** Prints a command's result: JSON on stdout with --json, else the text lines. */

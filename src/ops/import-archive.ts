@@ -4,6 +4,7 @@ import { isComplete, presentBlobs, resolveImage, type PlatformImage, type Resolv
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { formatPlatform, hostPlatform, onlyStrict, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
+import type { UnpackProgress } from '../unpack/index.js';
 import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
 import { openInput } from './open-input.js';
@@ -27,6 +28,8 @@ export interface ImportOptions extends PlatformArgs, NamingOptions {
   host?: Platform;
   /** Bytes of the archive read so far, and its size when known (not for stdin). */
   onProgress?: (read: number, total?: number) => void;
+  /** Progress of unpacking the chosen platform (after the archive is read). */
+  onUnpackProgress?: (platform: string, progress: UnpackProgress) => void;
 }
 
 export interface IncompletePlatform {
@@ -187,5 +190,7 @@ async function unpack(
     }
     return choice;
   }
-  return { ...choice, outcome: await unpackPlatformImage(store, source, choice.image) };
+  const label = choice.image.platform ? formatPlatform(choice.image.platform) : choice.image.manifest.digest;
+  const onProgress = opts.onUnpackProgress ? (p: UnpackProgress) => opts.onUnpackProgress!(label, p) : undefined;
+  return { ...choice, outcome: await unpackPlatformImage(store, source, choice.image, onProgress) };
 }

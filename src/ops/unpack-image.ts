@@ -5,12 +5,13 @@ import { normalizeName } from '../oci/reference.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
 import { hostPlatform, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
-import { unpackImage } from '../unpack/index.js';
+import { unpackImage, type UnpackProgress } from '../unpack/index.js';
 import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
 
 export interface UnpackOptions {
   platform?: string;
   strictPlatform?: boolean;
+  onProgress?(progress: UnpackProgress): void;
 }
 
 export interface UnpackResult extends UnpackChoice {
@@ -38,6 +39,9 @@ export async function unpackToDirectory(store: Store, name: string, dir: string,
   }
   const config = (await readDocument(store, choice.image.config, ImageConfigSchema)).value;
   const warnings: string[] = [];
-  await unpackImage(store, choice.image.layers, config.rootfs.diff_ids, dir, { onWarning: (w: string) => warnings.push(w) });
+  await unpackImage(store, choice.image.layers, config.rootfs.diff_ids, dir, {
+    onWarning: (w: string) => warnings.push(w),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
   return { ...choice, name: full, dir, manifest: choice.image.manifest.digest, warnings };
 }

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { emit, note, type GlobalOptions } from '../output.js';
-import { progressReporter } from '../progress.js';
+import { blobProgress } from '../progress.js';
 import { openStore } from '../store.js';
 import { copyOptions, copyText, transferOptions, type TransferArgs } from './registry-options.js';
 
@@ -29,7 +29,7 @@ export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
   handler: async (argv) => {
     const { copyImage } = await import('../../ops/copy.js');
     const store = await openStore(argv);
-    const progress = progressReporter('copying');
+    const progress = blobProgress('copying', argv);
     try {
       const result = await copyImage(store, argv.src, argv.dst, copyOptions(argv, progress.update));
       progress.done();

@@ -6,7 +6,7 @@ import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 import { toList } from '../arguments.js';
-import { progressReporter } from '../progress.js';
+import { blobProgress } from '../progress.js';
 
 interface ExportArgs extends GlobalOptions {
   out: string;
@@ -61,7 +61,7 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
     // Read before the output is opened: the base may be large, and a bad one must not leave an empty archive.
     const excludeBlobs = argv.excludeBlobsFrom ? await readExcludedBlobs(argv.excludeBlobsFrom) : undefined;
     const output = await openOutput(argv.out);
-    const progress = progressReporter('exporting');
+    const progress = blobProgress('exporting', argv);
     try {
       const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
       const sink = argv.compress ? pipeline(tar, compressArchive(argv.compress), output.stream) : pipeline(tar, output.stream);

@@ -4,21 +4,15 @@ import { shortDigest } from '../../oci/digest.js';
 import { normalizeName } from '../../oci/reference.js';
 import type { ImageListing } from '../../ops/list-images.js';
 import { emit, note, type GlobalOptions } from '../output.js';
-import { humanBytes, tableLines } from '../table.js';
+import { humanBytes } from '../human-bytes.js';
+import { tableLines } from '../table.js';
 import { openStore } from '../store.js';
 import { tracked } from '../usage-context.js';
 
-interface LsArgs extends GlobalOptions {
-  quiet?: boolean;
-}
-
-const ls: CommandModule<GlobalOptions, LsArgs> = {
+const ls: CommandModule<GlobalOptions, GlobalOptions> = {
   command: ['ls', 'list'],
   describe: 'list images in the store: name, digest, size held and platforms, sorted by name',
-  builder: (y) =>
-    y
-      .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only the names, one a line' })
-      .example('$0 images ls -q | xargs $0 export all.tar  # every image, in one archive', '') as unknown as Argv<LsArgs>,
+  builder: (y) => y.example('$0 images ls -q | xargs $0 export all.tar  # -q: only the names; every image in one archive', ''),
   handler: async (argv) => {
     const { listImages } = await import('../../ops/list-images.js');
     const store = await openStore(argv, { readOnly: true });
@@ -88,7 +82,7 @@ export const imagesCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'images',
   describe: 'list, remove and tag images in the store',
   builder: (y) => y
-      .command(([ls, rm, tag] as unknown as CommandModule<GlobalOptions, GlobalOptions>[]).map(tracked))
+      .command(([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[]).map(tracked))
       .demandCommand(1, 'name a subcommand: ls, rm or tag')
       .example('$0 images ls  # NAME, DIGEST, SIZE, PLATFORMS', '')
       .example('$0 images ls --json  # names, digests, platforms held and referrers', '')

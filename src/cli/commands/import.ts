@@ -3,7 +3,7 @@ import type { ImportedImage, ImportResult } from '../../ops/import-archive.js';
 import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
-import { readingReporter } from '../progress.js';
+import { phaseProgress } from '../progress.js';
 import { toList } from '../arguments.js';
 
 interface ImportArgs extends GlobalOptions {
@@ -40,9 +40,14 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
   handler: async (argv) => {
     const { importArchive } = await import('../../ops/import-archive.js');
     const store = await openStore(argv);
-    const progress = readingReporter('importing');
+    const progress = phaseProgress(argv);
+    progress.phase(`reading ${argv.archive === '-' ? 'stdin' : argv.archive} (every blob verified)`);
     const result = await importArchive(store, argv.archive, {
-      onProgress: progress.update,
+      onProgress: (read, total) => progress.update(read, total),
+      onUnpackProgress: (platform, p) => {
+        progress.phase(`unpacking ${platform}`);
+        progress.update(p.read, p.total, `layer ${p.layer} of ${p.layers}`, p.entries);
+      },
       allPlatforms: argv.allPlatforms,
       platform: argv.platform,
       unpackPlatform: argv.unpackPlatform,

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { shortDigest } from '../../oci/digest.js';
 import type { MergeResult } from '../../ops/merge-archives.js';
 import { emit, note, type GlobalOptions } from '../output.js';
-import { progressReporter } from '../progress.js';
+import { blobProgress } from '../progress.js';
 import { writeArchiveFile } from './archive-output.js';
 
 interface MergeArgs extends GlobalOptions {
@@ -27,7 +27,7 @@ export const mergeCommand: CommandModule<GlobalOptions, MergeArgs> = {
       .example('$0 merge --name ghcr.io/me/app:1 app.tar amd64.tar arm64.tar  # inputs that carry no (or other) names', '') as unknown as Argv<MergeArgs>,
   handler: async (argv) => {
     const [{ mergeArchives }, { withScratchStore }] = await Promise.all([import('../../ops/merge-archives.js'), import('../../ops/scratch-store.js')]);
-    const progress = progressReporter('merging');
+    const progress = blobProgress('merging', argv);
     try {
       const { result, where } = await withScratchStore(argv.out, (scratch) =>
         writeArchiveFile(argv.out, (out) =>

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { emit, note, type GlobalOptions } from '../output.js';
-import { progressReporter } from '../progress.js';
+import { blobProgress } from '../progress.js';
 import { openStore } from '../store.js';
 import { copyOptions, copyText, transferOptions, type TransferArgs } from './registry-options.js';
 
@@ -28,7 +28,7 @@ export const pullCommand: CommandModule<GlobalOptions, PullArgs> = {
   handler: async (argv) => {
     const { pullImage } = await import('../../ops/pull.js');
     const store = await openStore(argv);
-    const progress = progressReporter('pulling');
+    const progress = blobProgress('pulling', argv);
     try {
       const result = await pullImage(store, argv.ref, { ...copyOptions(argv, progress.update), ...(argv.output ? { output: argv.output } : {}) });
       progress.done();

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { emit, type GlobalOptions } from '../output.js';
-import { progressReporter } from '../progress.js';
+import { blobProgress } from '../progress.js';
 import { openStore } from '../store.js';
 import { copyOptions, copyText, transferOptions, type TransferArgs } from './registry-options.js';
 
@@ -28,7 +28,7 @@ export const pushCommand: CommandModule<GlobalOptions, PushArgs> = {
   handler: async (argv) => {
     const { pushImage } = await import('../../ops/push.js');
     const store = await openStore(argv);
-    const progress = progressReporter('pushing');
+    const progress = blobProgress('pushing', argv);
     try {
       const result = await pushImage(store, argv.image, argv.ref, copyOptions(argv, progress.update));
       progress.done();

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
+import { phaseProgress } from '../progress.js';
 
 interface UnpackArgs extends GlobalOptions {
   image: string;
@@ -21,7 +22,13 @@ export const unpackCommand: CommandModule<GlobalOptions, UnpackArgs> = {
       .example('$0 unpack --platform linux/arm64 alpine:3.19 ./rootfs  # the arm64 root filesystem', '') as unknown as Argv<UnpackArgs>,
   handler: async (argv) => {
     const { unpackToDirectory } = await import('../../ops/unpack-image.js');
-    const result = await unpackToDirectory(await openStore(argv), argv.image, argv.dir, { platform: argv.platform, strictPlatform: argv.strictPlatform });
+    const progress = phaseProgress(argv);
+    progress.phase(`unpacking ${argv.image}`);
+    const result = await unpackToDirectory(await openStore(argv, { readOnly: true }), argv.image, argv.dir, {
+      platform: argv.platform,
+      strictPlatform: argv.strictPlatform,
+      onProgress: (p) => progress.update(p.read, p.total, `layer ${p.layer} of ${p.layers}`, p.entries),
+    }).finally(() => progress.done());
     result.warnings.forEach((w) => note(`warning: ${w}`));
     const { image: _chosen, ...json } = result;
     emit(argv, json, () => [`unpacked ${result.name} into ${result.dir}: ${result.reason}`]);
