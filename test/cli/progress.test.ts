@@ -35,7 +35,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs a shell command line in a pseudo-terminal; returns everything drawn on it (stdout and stderr). */
 function inTerminal(command: string): string {
-  const env = { ...process.env, FERRY_PLATFORM: 'linux/amd64' };
+  const env: NodeJS.ProcessEnv = { ...process.env, FERRY_PLATFORM: 'linux/amd64' };
   delete env.CI;
   const result = spawnSync('script', ['-qfec', `stty cols 200 rows 50; ${command}`, '/dev/null'], { env, encoding: 'utf8', maxBuffer: 64 * MiB });
   expect(result.status, result.stdout).toBe(0);
