@@ -1,4 +1,5 @@
 import { FerryError } from '../errors.js';
+import { escapeText } from './escape-text.js';
 
 /** Options every command has. */
 export interface GlobalOptions {
@@ -8,19 +9,22 @@ export interface GlobalOptions {
   quiet?: boolean;
 }
 
-/** Prints a command's result: JSON on stdout with --json, else the text lines. */
+/**
+ * Prints a command's result: JSON on stdout with --json (exact), else the text lines, each escaped so that no
+ * untrusted string can start a line of its own or reach the terminal as a control sequence.
+ */
 export function emit(argv: GlobalOptions, value: unknown, text: () => string[]): void {
   if (argv.json) {
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     return;
   }
   const lines = text();
-  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  if (lines.length > 0) process.stdout.write(`${lines.map(escapeText).join('\n')}\n`);
 }
 
-/** Notes for the user that must never mix into stdout (which may carry an archive or JSON). */
+/** Notes for the user that must never mix into stdout (which may carry an archive or JSON); one escaped line. */
 export function note(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${escapeText(message)}\n`);
 }
 
 /**
@@ -29,24 +33,31 @@ export function note(message: string): void {
  */
 export function reportError(err: unknown): number {
   if (err instanceof FerryError) {
-    process.stderr.write(`ferry: ${err.toLine()} (${err.code})\n`);
+    process.stderr.write(`ferry: ${escapeText(err.toLine())} (${err.code})\n`);
     return USAGE_CODES.has(err.code) ? 2 : 1;
   }
   if (isUsageError(err)) {
     const command = (err as { command?: string[] }).command ?? [];
-    process.stderr.write(`ferry: ${(err as Error).message} (ERR_USAGE); see 'ferry ${[...command, '--help'].join(' ')}'\n`);
+    process.stderr.write(`ferry: ${escapeText((err as Error).message)} (ERR_USAGE); see 'ferry ${[...command, '--help'].join(' ')}'\n`);
     return 2;
   }
   if (isSystemError(err)) {
-    process.stderr.write(`ferry: ${systemErrorLine(err)} (${err.code})\n`);
+    process.stderr.write(`ferry: ${escapeText(systemErrorLine(err))} (${err.code})\n`);
     return 1;
   }
-  process.stderr.write(`ferry: internal error, please report it: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`ferry: internal error, please report it: ${internalErrorText(err)}\n`);
   return 70;
 }
 
 /** Errors in what was typed on the command line (a platform string is only ever parsed from arguments and env). */
 const USAGE_CODES = new Set(['ERR_USAGE', 'ERR_INVALID_PLATFORM']);
+
+/** The message on the error line (escaped: it may quote input), then the stack frames, which are ferry's own. */
+function internalErrorText(err: unknown): string {
+  if (!(err instanceof Error)) return escapeText(String(err));
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [escapeText(`${err.name}: ${err.message}`), ...frames.map(escapeText)].join('\n');
+}
 
 function isUsageError(err: unknown): boolean {
   return err instanceof Error && err.name === 'YError';

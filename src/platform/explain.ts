@@ -164,8 +164,8 @@ function shortDigest(digest: string): string {
   return digest.slice(0, colon + 1 + 12);
 }
 
-/** Human text: a header, one aligned line per index entry, then the verdict. */
-export function formatExplanation(e: Explanation): string {
+/** Human text, as separate lines (the CLI escapes each one): a header, one aligned line per index entry, then the verdict. */
+export function formatExplanation(e: Explanation): string[] {
   const lines: string[] = [];
   const mode = e.strict ? 'strict' : 'with compatible platforms';
   lines.push(`requested: ${e.requested.join(', ')}${e.hostDefault ? ' (host default)' : ''}, ${mode}`);
@@ -189,5 +189,5 @@ export function formatExplanation(e: Explanation): string {
   } else {
     lines.push(`no match for ${e.requested.join(', ')}; available: ${e.available.length > 0 ? e.available.join(', ') : 'none'}`);
   }
-  return lines.join('\n');
+  return lines;
 }

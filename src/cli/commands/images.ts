@@ -4,6 +4,7 @@ import { shortDigest } from '../../oci/digest.js';
 import { normalizeName } from '../../oci/reference.js';
 import type { ImageListing } from '../../ops/list-images.js';
 import { emit, note, type GlobalOptions } from '../output.js';
+import { escapeText } from '../escape-text.js';
 import { humanBytes } from '../human-bytes.js';
 import { tableLines } from '../table.js';
 import { openStore } from '../store.js';
@@ -18,7 +19,7 @@ const ls: CommandModule<GlobalOptions, GlobalOptions> = {
     const store = await openStore(argv, { readOnly: true });
     const images = await listImages(store);
     if (argv.quiet && !argv.json) {
-      images.forEach((i) => process.stdout.write(`${i.name}\n`));
+      images.forEach((i) => process.stdout.write(`${escapeText(i.name)}\n`));
       return;
     }
     if (images.length === 0 && !argv.json) {
@@ -32,10 +33,11 @@ const ls: CommandModule<GlobalOptions, GlobalOptions> = {
 /** An image, then its referrers indented under it (with the manifest they refer to when it is not the top one). */
 function imageRows(i: ImageListing): string[][] {
   const what = i.artifactType ? `artifact ${i.artifactType}` : [...i.platforms, ...i.partialPlatforms.map((p) => `${p} (partial)`)].join(',') || '-';
-  const rows = [[i.name, shortDigest(i.digest), humanBytes(i.storedBytes), what]];
+  // Escaped before padding, so a name with control characters cannot break the columns.
+  const rows = [[escapeText(i.name), shortDigest(i.digest), humanBytes(i.storedBytes), escapeText(what)]];
   for (const r of i.referrers) {
     const of = r.subject === i.digest ? '' : ` (of ${shortDigest(r.subject)})`;
-    rows.push([`  referrer`, shortDigest(r.digest), '', `${r.artifactType ?? r.mediaType}${of}`]);
+    rows.push([`  referrer`, shortDigest(r.digest), '', escapeText(`${r.artifactType ?? r.mediaType}${of}`)]);
   }
   return rows;
 }

@@ -26,7 +26,7 @@ const explain: CommandModule<GlobalOptions, ExplainArgs> = {
     const candidates = await platformCandidates(() => openStore(argv, { readOnly: true }), argv.against);
     const specs = argv.specs.map((s) => (s === 'host' ? formatPlatform(hostPlatform()) : s));
     const explanation = explainPlatforms(specs, candidates, { strict: Boolean(argv.strict) });
-    emit(argv, explanation, () => [formatExplanation(explanation)]);
+    emit(argv, explanation, () => formatExplanation(explanation));
     // As grep: a strict question with no exact answer is a failed search that scripts can test for.
     if (argv.strict && !explanation.winner) process.exitCode = 1;
   },
