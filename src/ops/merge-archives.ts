@@ -8,7 +8,7 @@ import { MediaType, isIndex } from '../oci/mediatypes.js';
 import { familiarName, isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
-import { mergedIndex, mergeMembers, platformKey, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
+import { mergedIndex, mergeMembers, platformLabel, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
 import { openInput } from './open-input.js';
 import { pickImages } from './pick-image.js';
 import { OverlaySource } from './overlay-source.js';
@@ -87,7 +87,7 @@ export async function mergeArchives(inputs: string[], out: Writable, scratch: St
       name: group.name,
       digest: target.digest,
       mediaType: target.mediaType,
-      platforms: kept.map(platformKey),
+      platforms: kept.map(platformLabel),
       ...(single ? { unchanged: true } : {}),
       dropped,
       droppedAttestations: droppedAttestations.get(group.name) ?? 0,

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { Argv, CommandModule } from 'yargs';
 import type { ExportResult } from '../../ops/export-archive.js';
 import { shortDigest } from '../../oci/digest.js';
+import { humanBytes } from '../human-bytes.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 import { toList } from '../arguments.js';
@@ -51,11 +52,12 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -  # stream one platform', '')
       .example('$0 export --exclude-blobs-from app-1.tar app-2-delta.tar app:2  # only what app:1 lacks', '') as unknown as Argv<ExportArgs>,
   handler: async (argv) => {
-    const [{ compressArchive }, { readExcludedBlobs }, { exportImages }, { openOutput }] = await Promise.all([
+    const [{ compressArchive }, { readExcludedBlobs }, { exportImages }, { openOutput }, { readProgress }] = await Promise.all([
       import('../../archive/write/index.js'),
       import('../../ops/delta.js'),
       import('../../ops/export-archive.js'),
       import('../../ops/open-output.js'),
+      import('../../ops/read-progress.js'),
     ]);
     const store = await openStore(argv, { readOnly: true });
     // Read before the output is opened: the base may be large, and a bad one must not leave an empty archive.
@@ -64,7 +66,9 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
     const progress = blobProgress('exporting', argv);
     try {
       const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
-      const sink = argv.compress ? pipeline(tar, compressArchive(argv.compress), output.stream) : pipeline(tar, output.stream);
+      let compressed = 0;
+      const counter = readProgress((n) => (compressed = n));
+      const sink = argv.compress ? pipeline(tar, compressArchive(argv.compress), counter, output.stream) : pipeline(tar, output.stream);
       // A failed export destroys `tar`, which rejects `sink` too; the export's own error is the one to report.
       sink.catch(() => undefined);
       const result = await exportImages(store, argv.images, tar, {
@@ -84,7 +88,8 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       await sink;
       await output.commit();
       progress.done();
-      emit(argv, { out: output.where, ...result }, () => exportText(output.where, result));
+      const written = argv.compress ? { compression: argv.compress, compressedBytes: compressed } : {};
+      emit(argv, { out: output.where, ...result, ...written }, () => exportText(output.where, result, written));
     } catch (err) {
       progress.done();
       await output.abort();
@@ -93,14 +98,15 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
   },
 };
 
-function exportText(where: string, result: ExportResult): string[] {
+function exportText(where: string, result: ExportResult, written: { compression?: string; compressedBytes?: number }): string[] {
   const lines = result.images.map((i) => {
     const rewritten = i.originalDigest ? ` (rewritten from ${shortDigest(i.originalDigest)})` : '';
     const partial = i.partial ? ' [partial]' : '';
     return `${i.name} ${shortDigest(i.digest)}${rewritten}: ${i.platforms.join(', ')}${partial}${i.dockerPlatform ? `; docker load gets ${i.dockerPlatform}` : ''}`;
   });
   const delta = result.excluded === undefined ? '' : ` (delta: ${result.excluded} blob(s) the far side has left out)`;
-  const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${result.bytes} bytes${delta}`;
+  const size = written.compressedBytes === undefined ? humanBytes(result.bytes) : `${humanBytes(written.compressedBytes)} ${written.compression} (${humanBytes(result.bytes)} of tar)`;
+  const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${size}${delta}`;
   // The archive may be on stdout: then the summary goes to stderr.
   if (where === 'stdout') {
     note(summary);

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { CopyOptions, CopyResult } from '../../ops/copy.js';
 import { shortDigest } from '../../oci/digest.js';
+import { humanBytes } from '../human-bytes.js';
 import type { GlobalOptions } from '../output.js';
 
 /** Options pull, push and copy share. */
@@ -43,8 +44,16 @@ export function copyText(verb: string, result: CopyResult): string[] {
   const converted = result.convertedFrom ? ` (converted from Docker schema 1 ${shortDigest(result.convertedFrom)})` : '';
   const lines = [`${verb} ${result.name} ${shortDigest(result.digest)}${rewritten}${converted}: ${result.platforms.join(', ') || 'none'}`];
   const r = result.registry;
-  const counts = r ? `; ${r.uploaded} uploaded, ${r.mounted} mounted, ${r.exists} already there` : '';
-  lines.push(`  ${result.source} → ${result.destination}: ${result.blobs} blobs, ${result.bytes} bytes${counts}`);
+  if (r) {
+    // Every blob and manifest is counted once, in exactly one of the four, so the parts add up to the whole.
+    const total = r.uploaded + r.mounted + r.exists + r.manifests;
+    lines.push(
+      `  ${result.source} → ${result.destination}: ${total} blobs and manifests: ${r.uploaded} uploaded, ${r.mounted} mounted, ` +
+        `${r.exists} already there, ${r.manifests} manifests written; ${humanBytes(result.bytes)} sent`,
+    );
+  } else {
+    lines.push(`  ${result.source} → ${result.destination}: ${result.blobs} blobs, ${humanBytes(result.bytes)}`);
+  }
   if (result.incomplete.length > 0) lines.push(`  incomplete in the source, left out: ${result.incomplete.join(', ')}`);
   return lines;
 }
