@@ -156,7 +156,7 @@ describe('ferry import formats', () => {
   it('says which file is missing', async () => {
     const result = await runFerry(['--root', root, 'import', join(dir, 'nope.tar')]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`ferry: cannot read archive ${join(dir, 'nope.tar')}: no such file; check the path, or pass - to read the archive from stdin (ERR_NOT_FOUND)\n`);
+    expect(result.stderr).toBe(`ferry: cannot read archive ${join(dir, 'nope.tar')}: no such file or directory; check the path, or pass - to read the archive from stdin (ERR_NOT_FOUND)\n`);
   });
 });
 
