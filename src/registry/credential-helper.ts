@@ -7,10 +7,13 @@ const HELPER_TIMEOUT_MS = 60_000;
 
 /**
  * Runs `docker-credential-<name> get` as the docker CLI does: the server on stdin, `{"Username","Secret"}` on
- * stdout. A helper that knows no credentials for the server ("credentials not found") means anonymous access.
+ * stdout. A helper that knows no credentials for the server ("credentials not found") gives `fallback` (the
+ * config's `auths` entry, as docker falls back to it), else anonymous access; so does a helper that is not
+ * installed (a stale credsStore, as Docker Desktop leaves behind, must not break anonymous pulls): a registry
+ * that wants credentials then says so, and its error names the helpers.
  * The name comes from the user's own config file; it may not be a path, so only programs on PATH run.
  */
-export async function runCredentialHelper(name: string, server: string, configPath: string): Promise<Credentials | undefined> {
+export async function runCredentialHelper(name: string, server: string, configPath: string, fallback?: Credentials): Promise<Credentials | undefined> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
     throw new FerryError('ERR_USAGE', `${configPath} names the credential helper ${JSON.stringify(name)}, which is not a helper name`, {
       path: configPath,
@@ -18,9 +21,11 @@ export async function runCredentialHelper(name: string, server: string, configPa
     });
   }
   const program = `docker-credential-${name}`;
-  const { code, stdout, stderr } = await run(program, server, configPath);
+  const ran = await run(program, server);
+  if (!ran) return fallback;
+  const { code, stdout, stderr } = ran;
   if (code !== 0) {
-    if (/credentials not found/i.test(stdout + stderr)) return undefined;
+    if (/credentials not found/i.test(stdout + stderr)) return fallback;
     throw new FerryError('ERR_UNAUTHORIZED', `${program} get failed for ${server}: ${(stderr || stdout).trim().split('\n')[0] ?? `exit ${code}`}`, {
       path: configPath,
       hint: `log in again (docker login ${server}), or pass --creds-file`,
@@ -32,11 +37,12 @@ export async function runCredentialHelper(name: string, server: string, configPa
   } catch {
     throw new FerryError('ERR_UNAUTHORIZED', `${program} get printed no JSON for ${server}`, { path: configPath, hint: 'check the helper, or pass --creds-file' });
   }
-  if (typeof reply.Username !== 'string' || typeof reply.Secret !== 'string' || reply.Secret === '') return undefined;
+  if (typeof reply.Username !== 'string' || typeof reply.Secret !== 'string' || reply.Secret === '') return fallback;
   return { username: reply.Username, password: reply.Secret };
 }
 
-function run(program: string, input: string, configPath: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The helper's exit code and output; undefined when it is not installed. */
+function run(program: string, input: string): Promise<{ code: number; stdout: string; stderr: string } | undefined> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'] });
     // Our own timer, not spawn's `timeout`: that one is only cleared on exit, which a program never started never has.
@@ -47,12 +53,8 @@ function run(program: string, input: string, configPath: string): Promise<{ code
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(
-        new FerryError('ERR_UNAUTHORIZED', `cannot run ${program}${err.code === 'ENOENT' ? ': not found on PATH' : `: ${err.message}`}`, {
-          path: configPath,
-          hint: `install ${program}, remove it from credsStore/credHelpers in ${configPath}, or pass --creds-file`,
-        }),
-      );
+      if (err.code === 'ENOENT') resolve(undefined);
+      else reject(new FerryError('ERR_UNAUTHORIZED', `cannot run ${program}: ${err.message}`, { hint: 'check the helper, or pass --creds-file' }));
     });
     child.once('close', (code) => {
       clearTimeout(timer);

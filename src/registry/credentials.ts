@@ -61,8 +61,7 @@ interface DockerConfig {
 /**
  * Credentials for a registry from docker's config file, as the docker CLI finds them: the registry's
  * `credHelpers` entry, else the `credsStore`, runs `docker-credential-<name> get` (found on PATH); without a
- * helper, `auths.<registry>.auth` (base64 `user:pass`) or its `username`/`password`. A missing or unreadable
- * file means none.
+ * helper (or when the helper knows nothing for it), `auths.<registry>`. A missing or unreadable file means none.
  */
 export async function dockerConfigCredentials(domain: string, path = dockerConfigPath()): Promise<Credentials | undefined> {
   let config: DockerConfig;
@@ -73,10 +72,16 @@ export async function dockerConfigCredentials(domain: string, path = dockerConfi
   }
   if (!config || typeof config !== 'object') return undefined;
   const wanted = domain === 'docker.io' ? new Set(DOCKER_HUB_KEYS.map(registryKey)) : new Set([domain]);
+  const fromAuths = authsEntry(config, wanted);
   const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => wanted.has(registryKey(key)))?.[1] ?? config.credsStore;
   if (typeof helper === 'string' && helper !== '') {
-    return runCredentialHelper(helper, domain === 'docker.io' ? DOCKER_HUB_SERVER : domain, path);
+    return runCredentialHelper(helper, domain === 'docker.io' ? DOCKER_HUB_SERVER : domain, path, fromAuths);
   }
+  return fromAuths;
+}
+
+/** `auths.<registry>`: `auth` (base64 `user:pass`) or `username`/`password`. */
+function authsEntry(config: DockerConfig, wanted: Set<string>): Credentials | undefined {
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
     if (!wanted.has(registryKey(key)) || !entry || typeof entry !== 'object') continue;
     if (typeof entry.auth === 'string' && entry.auth !== '') {
