@@ -41,6 +41,12 @@ describe('usage', () => {
     }
   });
 
+  it('stdin cannot carry both an archive and --creds-file -', async () => {
+    const result = await runFerry(['--root', root, 'push', '--creds-file', '-', '-', '127.0.0.1:1/x:1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^ferry: stdin cannot carry both the archive and --creds-file -; .*\(ERR_USAGE\)\n$/);
+  });
+
   it('an invalid platform string exits 2; explain --strict with no exact match exits 1', async () => {
     const bad = await runFerry(['--root', root, 'platforms', 'explain', 'linux/arm/v7/extra', '--against', NAME]);
     expect(bad.code).toBe(2);

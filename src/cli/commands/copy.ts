@@ -31,7 +31,7 @@ export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
     const store = await openStore(argv);
     const progress = blobProgress('copying', argv);
     try {
-      const result = await copyImage(store, argv.src, argv.dst, copyOptions(argv, progress.update));
+      const result = await copyImage(store, argv.src, argv.dst, copyOptions(argv, progress.update, [argv.src]));
       progress.done();
       if (argv.dst === '-' && !argv.json) copyText('copied', result).forEach((l) => note(l));
       else emit(argv, result, () => copyText('copied', result));

@@ -30,7 +30,7 @@ export const pushCommand: CommandModule<GlobalOptions, PushArgs> = {
     const store = await openStore(argv);
     const progress = blobProgress('pushing', argv);
     try {
-      const result = await pushImage(store, argv.image, argv.ref, copyOptions(argv, progress.update));
+      const result = await pushImage(store, argv.image, argv.ref, copyOptions(argv, progress.update, [argv.image]));
       progress.done();
       emit(argv, result, () => copyText('pushed', result));
     } finally {

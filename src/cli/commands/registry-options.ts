@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import type { CopyOptions, CopyResult } from '../../ops/copy.js';
 import { shortDigest } from '../../oci/digest.js';
+import { FerryError } from '../../errors.js';
 import { humanBytes } from '../human-bytes.js';
 import type { GlobalOptions } from '../output.js';
 
@@ -28,7 +29,11 @@ export function transferOptions<T>(y: Argv<T>): Argv<T> {
     .option('jobs', { type: 'number', default: 4, describe: 'blobs transferred at once' }) as unknown as Argv<T>;
 }
 
-export function copyOptions(argv: TransferArgs, onProgress: CopyOptions['onProgress']): CopyOptions {
+/** stdin is read once: it can carry the archive or the credentials, not both. `inputs`: the command's source arguments. */
+export function copyOptions(argv: TransferArgs, onProgress: CopyOptions['onProgress'], inputs: string[] = []): CopyOptions {
+  if (argv.credsFile === '-' && inputs.includes('-')) {
+    throw new FerryError('ERR_USAGE', 'stdin cannot carry both the archive and --creds-file -', { hint: 'put the credentials in a file (--creds-file FILE), or name the archive file' });
+  }
   return {
     ...(argv.allPlatforms ? { allPlatforms: true } : {}),
     ...(argv.platform ? { platform: argv.platform } : {}),
