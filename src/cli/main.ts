@@ -2,6 +2,8 @@ import yargs from 'yargs';
 import { commands } from './commands/index.js';
 import { exitWhenDone } from './exit.js';
 import { reportError } from './output.js';
+import { enteredCommand } from './usage-context.js';
+import { printVersion } from './commands/version.js';
 
 /** Runs the CLI as the whole process: exits with the command's status (see exitWhenDone). */
 export function runFerryProcess(args: string[]): Promise<never> {
@@ -14,17 +16,22 @@ export function runFerryProcess(args: string[]): Promise<never> {
 
 /** Runs the CLI; resolves to the process exit code. `onCommand` learns the command's name before it runs. */
 export async function main(args: string[], onCommand?: (name: string) => void): Promise<number> {
+  if (isVersionRequest(args)) {
+    await printVersion({ json: args.includes('--json') });
+    return 0;
+  }
   const parser = yargs(args.map((a) => (a === '-' ? STDIO_SENTINEL : a)))
     .scriptName('ferry')
     .usage('$0 <command> [options]\n\nMove container images, for all their platforms, as archives.')
-    .option('root', { type: 'string', global: true, describe: 'store directory (default: $FERRY_ROOT, else $XDG_DATA_HOME/ferry)' })
+    .option('root', { type: 'string', global: true, describe: 'store directory (default: $FERRY_ROOT, else $XDG_DATA_HOME/ferry, else ~/.local/share/ferry)' })
     .option('json', { type: 'boolean', global: true, default: false, describe: 'print the result as JSON on stdout; on stderr when stdout carries an archive (- as output), which then carries only the archive' })
+    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress on stderr (images ls: only the names)' })
     .middleware(restoreStdioArguments, true)
     .middleware((argv) => onCommand?.(argv._.map(String).join(' ') || 'ferry'))
     .command(commands)
-    .example('$0 import --all-platforms samples/multiarch.tar', 'every platform in, the host\'s unpacked')
-    .example('$0 export --all-platforms out.tar alpine:3.19', 'an archive docker load, ctr and skopeo all read')
-    .example('$0 platforms explain linux/arm/v8 --against out.tar', 'which manifest a platform gets, and why')
+    .example("$0 import --all-platforms samples/multiarch.tar  # every platform in, the host's unpacked", '')
+    .example('$0 export --all-platforms out.tar alpine:3.19  # an archive docker load, ctr and skopeo all read', '')
+    .example('$0 platforms explain linux/arm/v8 --against out.tar  # which manifest a platform gets, and why', '')
     .demandCommand(1, 'name a command')
     .strict()
     .recommendCommands()
@@ -34,7 +41,7 @@ export async function main(args: string[], onCommand?: (name: string) => void): 
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((message, err) => {
-      throw err ?? Object.assign(new Error(message), { name: 'YError' });
+      throw err ?? Object.assign(new Error(message), { name: 'YError', command: enteredCommand() });
     });
   try {
     await parser.parseAsync();
@@ -42,6 +49,15 @@ export async function main(args: string[], onCommand?: (name: string) => void): 
   } catch (err) {
     return reportError(err);
   }
+}
+
+/**
+ * `ferry --version` and `ferry version` answer before yargs and the command table load: the cheapest command
+ * shows what start-up costs, and scripts call it often.
+ */
+function isVersionRequest(args: string[]): boolean {
+  const rest = args.filter((a) => a !== '--json');
+  return rest.length === 1 && (rest[0] === '--version' || rest[0] === 'version');
 }
 
 /**

@@ -5,6 +5,8 @@ import { escapeText } from './escape-text.js';
 export interface GlobalOptions {
   root?: string;
   json?: boolean;
+  /** No progress on stderr; `images ls`: only the names. */
+  quiet?: boolean;
 }
 
 /**
@@ -35,19 +37,23 @@ export function note(message: string): void {
 export function reportError(err: unknown): number {
   if (err instanceof FerryError) {
     process.stderr.write(`ferry: ${escapeText(err.toLine())} (${err.code})\n`);
-    return err.code === 'ERR_USAGE' ? 2 : err.code === 'ERR_INTERNAL' ? 70 : 1;
+    return USAGE_CODES.has(err.code) ? 2 : err.code === 'ERR_INTERNAL' ? 70 : 1;
   }
   if (isUsageError(err)) {
-    process.stderr.write(`ferry: ${escapeText((err as Error).message)} (ERR_USAGE); see 'ferry --help'\n`);
+    const command = (err as { command?: string[] }).command ?? [];
+    process.stderr.write(`ferry: ${escapeText((err as Error).message)} (ERR_USAGE); see 'ferry ${[...command, '--help'].join(' ')}'\n`);
     return 2;
   }
   if (isSystemError(err)) {
-    process.stderr.write(`ferry: ${escapeText(err.message)} (${err.code})\n`);
+    process.stderr.write(`ferry: ${escapeText(systemErrorLine(err))} (${err.code})\n`);
     return 1;
   }
   process.stderr.write(`ferry: internal error, please report it: ${internalErrorText(err)}\n`);
   return 70;
 }
+
+/** Errors in what was typed on the command line (a platform string is only ever parsed from arguments and env). */
+const USAGE_CODES = new Set(['ERR_USAGE', 'ERR_INVALID_PLATFORM']);
 
 /** The message on the error line (escaped: it may quote input), then the stack frames, which are ferry's own. */
 function internalErrorText(err: unknown): string {
@@ -63,4 +69,26 @@ function isUsageError(err: unknown): boolean {
 /** Operating-system errors on user-named paths (ENOENT, EACCES, ENOSPC…) are the user's to fix, not bugs. */
 function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
+}
+
+/** What the user can do about an operating-system error, by its code. */
+const SYSTEM_HINTS: Record<string, string> = {
+  ENOENT: 'check the path',
+  EACCES: 'check the permissions of the path, run as a user who may write there, or choose another path (--root, -o)',
+  EPERM: 'check the permissions of the path, or choose another path',
+  EEXIST: 'something is in the way at that path: remove it or choose another path',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'the path is a directory; name a file',
+  ENOTEMPTY: 'the directory is not empty: remove it or choose another one',
+  ENOSPC: 'the disk is full: free space (ferry gc) or choose another path',
+  EROFS: 'the filesystem is read-only: choose another path',
+  EPIPE: 'the program reading ferry\'s output exited before the end (| head?); write to a file instead',
+};
+
+/** `EACCES: permission denied, open '/x'` → `permission denied: /x; <hint>` (the code follows in brackets). */
+function systemErrorLine(err: NodeJS.ErrnoException & { code: string; dest?: string }): string {
+  const what = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  const path = err.path ? `: ${err.path}${err.dest ? ` → ${err.dest}` : ''}` : '';
+  const hint = SYSTEM_HINTS[err.code];
+  return `${what}${path}${hint ? `; ${hint}` : ''}`;
 }

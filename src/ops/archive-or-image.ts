@@ -2,15 +2,16 @@ import { existsSync } from 'node:fs';
 import { FerryError } from '../errors.js';
 import { normalizeName } from '../oci/reference.js';
 import type { ImageRecord, Store } from '../store/index.js';
+import { hasArchiveTransport } from './archive-address.js';
 
 export type ArchiveOrImage = { kind: 'archive'; path: string } | { kind: 'image'; store: Store; record: ImageRecord };
 
 /**
  * What a command argument that may be either names (`inspect`, `platforms explain --against`): an existing
- * file or `-` is an archive; anything else an image of the store, which is opened only then.
+ * file or directory, `-`, or an `oci:` / `oci-archive:` / `docker-archive:` address is an archive; anything else an image of the store, which is opened only then.
  */
 export async function archiveOrImage(store: () => Promise<Store>, arg: string): Promise<ArchiveOrImage> {
-  if (arg === '-' || existsSync(arg)) return { kind: 'archive', path: arg };
+  if (arg === '-' || existsSync(arg) || hasArchiveTransport(arg)) return { kind: 'archive', path: arg };
   const name = normalizeName(arg);
   const opened = await store();
   const record = await opened.getImage(name);

@@ -5,7 +5,8 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { formatReference, type Reference } from '../oci/reference.js';
+import { formatReference, normalizeName, type Reference } from '../oci/reference.js';
+import { parseArchiveAddress } from './archive-address.js';
 import type { UploadCounts } from '../registry/index.js';
 import { Store } from '../store/index.js';
 import { copyIntoContainerd } from './containerd-copy.js';
@@ -111,24 +112,32 @@ export async function storeInto(store: Store, opened: OpenedImage, name: string,
  * Writes an archive as `ferry export` does. An image that is not in the store yet goes through a temporary store
  * first, so the export logic (index rewrite, docker manifest.json) is the same for every source.
  */
-export async function archiveTo(store: Store, opened: OpenedImage, path: string, opts: CopyOptions): Promise<CopyResult> {
-  if (opened.location.kind === 'store') return exportTo(store, opened, path, opts, undefined);
+export async function archiveTo(store: Store, opened: OpenedImage, text: string, opts: CopyOptions): Promise<CopyResult> {
+  const address = parseArchiveAddress(text);
+  if (address.transport === 'oci') {
+    throw new FerryError('ERR_UNSUPPORTED', `ferry writes archive files, not layout directories (${text})`, { path: text, hint: `write oci-archive:${address.path} instead` });
+  }
+  if (address.pick && 'index' in address.pick) {
+    throw new FerryError('ERR_USAGE', `${text}: @N picks an image to read; a written archive holds one`, { path: text, hint: 'write docker-archive:FILE or docker-archive:FILE:NAME' });
+  }
+  const name = address.pick ? normalizeName(address.pick.ref) : opened.name;
+  if (opened.location.kind === 'store' && name === opened.name) return exportTo(store, opened, name, address.path, opts, undefined);
   const dir = await mkdtemp(join(tmpdir(), 'ferry-copy-'));
   try {
     const temp = await Store.open(dir);
-    const fetched = await storeInto(temp, opened, opened.name, opts);
-    return await exportTo(temp, opened, path, opts, fetched.incomplete);
+    const fetched = await storeInto(temp, opened, name, opts);
+    return await exportTo(temp, opened, name, address.path, opts, fetched.incomplete);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function exportTo(store: Store, opened: OpenedImage, path: string, opts: CopyOptions, incomplete: string[] | undefined): Promise<CopyResult> {
+async function exportTo(store: Store, opened: OpenedImage, name: string, path: string, opts: CopyOptions, incomplete: string[] | undefined): Promise<CopyResult> {
   const output = await openOutput(path);
   try {
     const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
     const sink = pipeline(tar, output.stream);
-    const result = await exportImages(store, [opened.name], tar, {
+    const result = await exportImages(store, [name], tar, {
       ...(opts.allPlatforms ? { allPlatforms: true } : {}),
       ...(opts.platform ? { platform: opts.platform } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

@@ -53,7 +53,9 @@ export async function readExcludedBlobs(path: string): Promise<Set<string>> {
 }
 
 async function looksLikeList(path: string): Promise<boolean> {
-  await openInput(path).then((i) => i.stream.destroy());
+  const input = await openInput(path);
+  input.stream.destroy();
+  if (input.kind !== 'file') return false;
   const handle = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);

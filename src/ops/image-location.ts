@@ -1,5 +1,6 @@
 import { FerryError } from '../errors.js';
 import { formatReference, normalizeName, parseReference, type Reference } from '../oci/reference.js';
+import { parseArchiveAddress } from './archive-address.js';
 
 /**
  * Where `ferry copy` reads or writes an image:
@@ -8,7 +9,8 @@ import { formatReference, normalizeName, parseReference, type Reference } from '
  * - `containerd:[NAMESPACE/]NAME`: an image record of containerd (`containerd:k8s.io/docker.io/library/app:1`);
  *   the part before the first `/` is always the namespace, so a name with a `/` needs one (default: `default`);
  * - `docker-daemon:NAME`: an image of the docker engine (`docker-daemon:app:1`);
- * - `oci-archive:FILE`, `docker-archive:FILE` or a plain path: an archive file; `-` is stdin/stdout.
+ * - an archive address (archive-address.ts): a path, `oci:DIR[:REF]`, `oci-archive:FILE[:REF]`,
+ *   `docker-archive:FILE[:REF|@N]`; `-` is stdin/stdout. Written archives take REF as the image's name.
  * Archives are read in any format ferry imports and written as ferry exports them (OCI layout + manifest.json).
  */
 export type ImageLocation =
@@ -18,19 +20,14 @@ export type ImageLocation =
   | { kind: 'docker-daemon'; name: string }
   | { kind: 'archive'; path: string };
 
-const ARCHIVE_PREFIXES = ['oci-archive:', 'docker-archive:'];
-
 export function parseLocation(text: string): ImageLocation {
   if (text.startsWith('docker://')) return { kind: 'registry', ref: parseReference(text.slice('docker://'.length)) };
   if (text.startsWith('store:')) return { kind: 'store', name: normalizeName(text.slice('store:'.length)) };
   if (text.startsWith('containerd:')) return parseContainerdLocation(text.slice('containerd:'.length));
   if (text.startsWith('docker-daemon:')) return { kind: 'docker-daemon', name: normalizeName(requireName(text, text.slice('docker-daemon:'.length))) };
-  const prefix = ARCHIVE_PREFIXES.find((p) => text.startsWith(p));
-  const path = prefix ? text.slice(prefix.length) : text;
-  if (path === '') {
-    throw new FerryError('ERR_USAGE', `${JSON.stringify(text)} names no archive file`, { hint: 'write oci-archive:FILE, docker://REF or store:NAME' });
-  }
-  return { kind: 'archive', path };
+  // Checked here so a bad address fails before anything is read; openInput parses it again when it opens it.
+  parseArchiveAddress(text);
+  return { kind: 'archive', path: text };
 }
 
 /** containerd's namespace rule: letters and digits, with `.`, `_` and `-` between them. */

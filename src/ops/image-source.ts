@@ -13,6 +13,7 @@ import type { DaemonOptions } from './daemon-options.js';
 import type { ImageLocation } from './image-location.js';
 import { importNames } from './import-names.js';
 import { openInput } from './open-input.js';
+import { pickImages } from './pick-image.js';
 import { openRegistryContent, type RegistryAccess } from './registry-access.js';
 import { stageSchema1Image } from './registry-schema1.js';
 
@@ -64,11 +65,11 @@ async function openArchiveImage(store: Store, location: ImageLocation & { kind: 
 export async function openArchiveStream(store: Store, location: ImageLocation, input: { stream: Readable; where: string; size?: number }, name?: string): Promise<OpenedImage> {
   const staging = await store.stage();
   try {
-    const contents = await readArchive(input.stream, staging, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
+    const contents = pickImages(await readArchive(input.stream, staging, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) }), input);
     if (contents.images.length !== 1) {
       throw new FerryError('ERR_USAGE', `${input.where} holds ${contents.images.length} images; ferry copies one at a time`, {
         path: input.where,
-        hint: 'import the archive (ferry import) and push the images from the store one by one',
+        hint: 'pick one with oci-archive:FILE:REF or docker-archive:FILE:@N, or import the archive and copy from the store',
       });
     }
     const found = contents.images[0]!;

@@ -6,9 +6,11 @@ import { isIndex, isManifest, isSchema1 } from '../oci/mediatypes.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { formatPlatform, hostPlatform, normalizePlatform, onlyStrict, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
+import type { UnpackProgress } from '../unpack/index.js';
 import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
 import { openInput } from './open-input.js';
+import { pickImages } from './pick-image.js';
 import { readProgress } from './read-progress.js';
 import { convertSchema1Image } from './schema1-image.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
@@ -30,6 +32,8 @@ export interface ImportOptions extends PlatformArgs, NamingOptions {
   maxSize?: string;
   /** Bytes of the archive read so far, and its size when known (not for stdin). */
   onProgress?: (read: number, total?: number) => void;
+  /** Progress of unpacking the chosen platform (after the archive is read). */
+  onUnpackProgress?: (platform: string, progress: UnpackProgress) => void;
 }
 
 export interface IncompletePlatform {
@@ -85,11 +89,11 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const staging = await store.stage();
   try {
     const stream = opts.onProgress ? chain(input.stream, readProgress(opts.onProgress, input.size)) : input.stream;
-    const contents = await readArchive(stream, staging, {
+    const contents = pickImages(await readArchive(stream, staging, {
       where: input.where,
       ...(input.size === undefined ? {} : { size: input.size }),
       maxBytes: maxImportSize(opts.maxSize),
-    });
+    }), input);
     const images: ImportedImage[] = [];
     const notImported: NotImportedImage[] = [];
     const warnings: string[] = [];
@@ -285,5 +289,7 @@ async function unpack(
     }
     return choice;
   }
-  return { ...choice, outcome: await unpackPlatformImage(store, source, choice.image) };
+  const label = choice.image.platform ? formatPlatform(choice.image.platform) : choice.image.manifest.digest;
+  const onProgress = opts.onUnpackProgress ? (p: UnpackProgress) => opts.onUnpackProgress!(label, p) : undefined;
+  return { ...choice, outcome: await unpackPlatformImage(store, source, choice.image, onProgress) };
 }

@@ -30,6 +30,12 @@ export interface MergedMembers {
   dropped: DroppedMember[];
 }
 
+/** A member's platform as import, export and images ls print it: as the manifest states it (`linux/arm64/v8`). */
+export function platformLabel(member: MergeMember): string {
+  const platform = member.image.platform;
+  return platform ? formatPlatform(platform) : `unknown ${member.desc.digest}`;
+}
+
 /** `linux/arm64/v8` and `linux/arm64` are one platform: the key is the normalized form. */
 export function platformKey(member: MergeMember): string {
   const platform = member.image.platform;

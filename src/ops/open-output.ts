@@ -3,6 +3,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FerryError } from '../errors.js';
+import { parseArchiveAddress } from './archive-address.js';
 
 export interface Output {
   stream: Writable;
@@ -17,7 +18,8 @@ export interface Output {
  * Opens an archive for writing: `-` is stdout; a file is written beside its final name and renamed on
  * success, so a failed export never leaves a truncated archive that looks complete.
  */
-export async function openOutput(path: string): Promise<Output> {
+export async function openOutput(text: string): Promise<Output> {
+  const path = outputPath(text);
   if (path === '-') {
     if (process.stdout.isTTY) {
       throw new FerryError('ERR_USAGE', 'refusing to write an archive to a terminal', { hint: 'redirect stdout to a file or a pipe, or name an output file' });
@@ -49,4 +51,16 @@ export async function openOutput(path: string): Promise<Output> {
       await rm(temp, { force: true });
     },
   };
+}
+
+/** `oci-archive:FILE` and `docker-archive:FILE` name the file written (ferry writes one format that is both). */
+function outputPath(text: string): string {
+  const address = parseArchiveAddress(text);
+  if (address.transport === 'oci') {
+    throw new FerryError('ERR_UNSUPPORTED', `ferry writes archive files, not layout directories (${text})`, { path: text, hint: `write oci-archive:${address.path} instead` });
+  }
+  if (address.pick) {
+    throw new FerryError('ERR_USAGE', `${text}: :REF or :@N picks an image to read`, { path: text, hint: 'name the output file alone; the images written keep their names' });
+  }
+  return address.path;
 }

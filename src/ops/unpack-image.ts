@@ -5,7 +5,7 @@ import { normalizeName } from '../oci/reference.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
 import { hostPlatform, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
-import { intoFreshDirectory, unpackImage } from '../unpack/index.js';
+import { intoFreshDirectory, unpackImage, type UnpackProgress } from '../unpack/index.js';
 import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
 
 export interface UnpackOptions {
@@ -13,6 +13,7 @@ export interface UnpackOptions {
   strictPlatform?: boolean;
   /** `--force`: replace a non-empty DIR (its old content is removed once the image is unpacked). */
   force?: boolean;
+  onProgress?(progress: UnpackProgress): void;
 }
 
 export interface UnpackResult extends UnpackChoice {
@@ -47,7 +48,10 @@ export async function unpackToDirectory(store: Store, name: string, dir: string,
   const { layers } = choice.image;
   const hint = 'unpack into a new or empty directory, or pass --force to replace this one';
   await intoFreshDirectory(dir, { hint, ...(opts.force ? { force: true } : {}) }, (temp) =>
-    unpackImage(store, layers, config.rootfs.diff_ids, temp, { onWarning: (w: string) => warnings.push(w) }),
+    unpackImage(store, layers, config.rootfs.diff_ids, temp, {
+      onWarning: (w: string) => warnings.push(w),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    }),
   );
   return { ...choice, name: full, dir, manifest: choice.image.manifest.digest, warnings };
 }

@@ -4,7 +4,7 @@ import type { PlatformImage } from '../graph/resolve.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
 import type { ContentSource } from '../oci/transport.js';
 import type { Store } from '../store/index.js';
-import { ensureSnapshot } from '../unpack/index.js';
+import { ensureSnapshot, type UnpackProgress } from '../unpack/index.js';
 
 export interface UnpackOutcome {
   snapshot: string;
@@ -13,12 +13,15 @@ export interface UnpackOutcome {
 }
 
 /** Unpacks one platform's image into a snapshot under the store, reusing an identical one. */
-export async function unpackPlatformImage(store: Store, source: ContentSource, image: PlatformImage): Promise<UnpackOutcome> {
+export async function unpackPlatformImage(store: Store, source: ContentSource, image: PlatformImage, onProgress?: (progress: UnpackProgress) => void): Promise<UnpackOutcome> {
   if (!image.config) {
     throw new FerryError('ERR_BLOB_MISSING', `manifest ${image.manifest.digest} has no readable config`, { digest: image.manifest.digest });
   }
   const config = (await readDocument(source, image.config, ImageConfigSchema)).value;
   const warnings: string[] = [];
-  const result = await ensureSnapshot(store, source, image.layers, config.rootfs.diff_ids, { onWarning: (w: string) => warnings.push(w) });
+  const result = await ensureSnapshot(store, source, image.layers, config.rootfs.diff_ids, {
+    onWarning: (w: string) => warnings.push(w),
+    ...(onProgress ? { onProgress } : {}),
+  });
   return { snapshot: result.path, reused: result.reused, warnings };
 }

@@ -114,7 +114,7 @@ export class Authenticator {
 
   unauthorized(reason: string): FerryError {
     return new FerryError('ERR_UNAUTHORIZED', `${this.domain} refused access: ${reason}`, {
-      hint: this.credentials ? 'check the user name and password (--creds or ~/.docker/config.json)' : 'log in (docker login writes ~/.docker/config.json) or pass --creds USER:PASSWORD',
+      hint: this.credentials ? 'check the user name and password (--creds-file, or ~/.docker/config.json and its credential helpers)' : 'log in (docker login: ~/.docker/config.json auths, or credential helpers on PATH) or pass --creds-file FILE holding USER:PASSWORD',
     });
   }
 }

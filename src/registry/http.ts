@@ -149,7 +149,7 @@ export class RegistryHttp {
     const detail = await errorDetail(res);
     const message = `${this.domain} answered HTTP ${res.status} to ${req.method} ${req.what}${detail ? `: ${detail}` : ''}`;
     if (res.status === 401 || res.status === 403) {
-      return new FerryError('ERR_UNAUTHORIZED', message, { hint: 'check the credentials (--creds or ~/.docker/config.json) and that they may access this repository' });
+      return new FerryError('ERR_UNAUTHORIZED', message, { hint: 'check the credentials (--creds-file, or ~/.docker/config.json and its credential helpers) and that they may access this repository' });
     }
     if (res.status === 404) return new FerryError('ERR_NOT_FOUND', message, { hint: 'check the repository, tag or digest' });
     if (RETRY_STATUSES.has(res.status)) {

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
 import { FerryError } from '../errors.js';
@@ -46,6 +46,35 @@ export async function openLayout(root: string): Promise<LayoutPaths> {
   await mkdir(root, { recursive: true });
   // Exclusive creation: two processes opening a fresh root at once must not overwrite each other's files.
   await createFileExclusive(paths.ociLayout, serializeDocument({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
+  await checkLayoutVersion(paths);
+  await mkdir(join(paths.blobs, 'sha256'), { recursive: true });
+  await mkdir(paths.ingest, { recursive: true });
+  await createFileExclusive(paths.index, serializeDocument({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
+  return paths;
+}
+
+/**
+ * Opens an existing layout for reading only: nothing is created or written (no temp file, no lock), so a store
+ * the user may only read works, and a root that holds no store is an error instead of a new empty one.
+ */
+export async function openExistingLayout(root: string): Promise<LayoutPaths> {
+  const paths = layoutPaths(root);
+  const missing = await stat(paths.index).then(
+    () => undefined,
+    (err: NodeJS.ErrnoException) => err,
+  );
+  if (missing) {
+    const reason = missing.code === 'ENOENT' ? 'there is no ferry store' : `cannot read the store (${missing.code ?? missing.message})`;
+    throw new FerryError('ERR_STORE', `${reason} at ${root}`, {
+      path: root,
+      hint: 'check --root / FERRY_ROOT (default $XDG_DATA_HOME/ferry, else ~/.local/share/ferry); import or pull an image to create a store',
+    });
+  }
+  await checkLayoutVersion(paths);
+  return paths;
+}
+
+async function checkLayoutVersion(paths: LayoutPaths): Promise<void> {
   const { imageLayoutVersion } = parseDocument(OciLayoutSchema, await readFile(paths.ociLayout), paths.ociLayout).value;
   if (!semver.valid(imageLayoutVersion) || !semver.satisfies(imageLayoutVersion, SUPPORTED_LAYOUT_VERSIONS)) {
     throw new FerryError('ERR_STORE', `${paths.ociLayout} has imageLayoutVersion ${JSON.stringify(imageLayoutVersion)}, ferry supports ${SUPPORTED_LAYOUT_VERSIONS}`, {
@@ -53,9 +82,4 @@ export async function openLayout(root: string): Promise<LayoutPaths> {
       hint: 'use a newer ferry for this store, or pick another one with --root or FERRY_ROOT',
     });
   }
-
-  await mkdir(join(paths.blobs, 'sha256'), { recursive: true });
-  await mkdir(paths.ingest, { recursive: true });
-  await createFileExclusive(paths.index, serializeDocument({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
-  return paths;
 }

@@ -5,7 +5,7 @@ import type { BlobSink, ContentSource } from '../oci/transport.js';
 import { BlobDirectory, type BlobReader } from './blobs.js';
 import { DiffIDRecords } from './diffids.js';
 import { collectGarbage, type GcResult } from './gc.js';
-import { openLayout, type LayoutPaths } from './layout.js';
+import { openExistingLayout, openLayout, type LayoutPaths } from './layout.js';
 import { withLock } from './lock.js';
 import { readIndexFile, recordFromEntry, removeEntries, upsertEntries, writeIndexFile, type ImageRecord } from './records.js';
 import { Staging } from './staging.js';
@@ -33,6 +33,12 @@ export class Store implements ContentSource, BlobSink, BlobReader {
   /** Opens the store at `root`, creating an empty layout if there is none. */
   static async open(root: string): Promise<Store> {
     const paths = await openLayout(root);
+    return new Store(paths, new BlobDirectory(paths.blobs, paths.ingest));
+  }
+
+  /** Opens the store at `root` for reading only; it must exist (see openExistingLayout). */
+  static async openExisting(root: string): Promise<Store> {
+    const paths = await openExistingLayout(root);
     return new Store(paths, new BlobDirectory(paths.blobs, paths.ingest));
   }
 

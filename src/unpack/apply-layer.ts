@@ -30,6 +30,8 @@ export interface ApplyOptions {
   isRoot?: boolean;
   /** Called once per kind of thing the layer asked for that could not be done. */
   onWarning?(message: string): void;
+  /** Called after each entry is applied (for progress displays). */
+  onEntry?(): void;
 }
 
 export interface ApplyStats {
@@ -75,7 +77,10 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   // Awaited below; an early failure also surfaces through the entry loop, so it must not count as unhandled.
   feeding.catch(() => {});
   try {
-    for await (const entry of extract) await applier.apply(entry as unknown as TarEntry);
+    for await (const entry of extract) {
+      await applier.apply(entry as unknown as TarEntry);
+      opts.onEntry?.();
+    }
     await feeding;
     applier.finishDirectories();
   } catch (err) {

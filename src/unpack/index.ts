@@ -4,5 +4,5 @@ export { type EntryLabel, entryComponents, resolveEntryPath, resolveInRoot } fro
 export { type FreshDirectoryOptions, intoFreshDirectory } from './fresh-directory.js';
 export { ensureSnapshot, SNAPSHOTS_DIR, type SnapshotResult, type SnapshotStore, snapshotPath } from './snapshot.js';
 export { type VerifiedDiffIDs } from './verify-diffids.js';
-export { unpackImage, type UnpackImageOptions, type UnpackImageResult } from './unpack-image.js';
+export { unpackImage, type UnpackImageOptions, type UnpackImageResult, type UnpackProgress } from './unpack-image.js';
 export { OPAQUE_MARKER, WHITEOUT_PREFIX } from './whiteouts.js';

@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { DigestingStream, parseDigest } from '../oci/digest.js';
@@ -18,6 +20,18 @@ export interface UnpackImageOptions {
   maxDecompressionRatio?: number;
   /** Bytes every layer may inflate to whatever its ratio (see oci/bomb-guard.ts). */
   minDecompressionLimit?: number;
+  /** Called as layers are read and entries applied (for progress displays). */
+  onProgress?(progress: UnpackProgress): void;
+}
+
+/** Where an unpack is: `read` of `total` counts the layers' stored (compressed) bytes, so it can give an ETA. */
+export interface UnpackProgress {
+  layer: number;
+  layers: number;
+  /** Entries (files, directories, links) applied so far, over all layers. */
+  entries: number;
+  read: number;
+  total: number;
 }
 
 export interface UnpackImageResult {
@@ -54,9 +68,18 @@ export async function unpackImage(
     opts.onWarning?.(message);
   };
   const stats: ApplyStats[] = [];
+  const progress = opts.onProgress ? progressTracker(layers, opts.onProgress) : undefined;
   for (const [index, layer] of layers.entries()) {
     const label = `${index + 1} of ${layers.length} (${layer.digest})`;
-    stats.push(await unpackLayer(source, layer, diffIDs[index]!, label, dir, { onWarning, bombLimit, ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }) }));
+    const from = progress ? progress.source(source, index) : source;
+    stats.push(
+      await unpackLayer(from, layer, diffIDs[index]!, label, dir, {
+        onWarning,
+        bombLimit,
+        ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }),
+        ...(progress ? { onEntry: progress.entry } : {}),
+      }),
+    );
   }
   return { diffIDs: [...diffIDs], warnings, layers: stats };
 }
@@ -67,13 +90,19 @@ async function unpackLayer(
   diffID: string,
   label: string,
   dir: string,
-  opts: { isRoot?: boolean; onWarning(message: string): void; bombLimit: { ratio: number; floor?: number } },
+  opts: { isRoot?: boolean; onWarning(message: string): void; onEntry?(): void; bombLimit: { ratio: number; floor?: number } },
 ): Promise<ApplyStats> {
   if (!(await source.has(layer))) throw missingLayer(layer, label);
   const digester = new DigestingStream(parseDigest(diffID).algorithm);
   const { result: stats } = await readLayer(source, layer, () => ({
     stages: [new BombGuard({ ...opts.bombLimit, compressedSize: layer.size, where: `layer ${label}` }), digester],
-    consume: (tar) => applyLayer(dir, tar, { ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }), onWarning: opts.onWarning, where: layer.digest }),
+    consume: (tar) =>
+      applyLayer(dir, tar, {
+        ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }),
+        onWarning: opts.onWarning,
+        ...(opts.onEntry ? { onEntry: opts.onEntry } : {}),
+        where: layer.digest,
+      }),
   }));
   const actual = digester.digest.digest;
   if (actual !== diffID) throw diffIDMismatch(label, actual, diffID);
@@ -88,4 +117,33 @@ function missingLayer(layer: Descriptor, label: string): FerryError {
       ? `foreign layers are not shipped in archives; fetch it from ${layer.urls?.length ? layer.urls.join(', ') : 'the registry that serves the base image'} or pull the image from a registry`
       : 'the image is incomplete; import or pull it again with all its layers',
   });
+}
+
+/** Counts the stored bytes each layer's stream yields and the entries applied, and reports both. */
+function progressTracker(layers: readonly Descriptor[], report: (progress: UnpackProgress) => void) {
+  const state: UnpackProgress = { layer: 0, layers: layers.length, entries: 0, read: 0, total: layers.reduce((sum, l) => sum + l.size, 0) };
+  return {
+    source(source: ContentSource, index: number): ContentSource {
+      return {
+        has: (desc) => source.has(desc),
+        fetch: async (desc) => {
+          state.layer = index + 1;
+          const counter = new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              state.read += chunk.length;
+              report(state);
+              done(null, chunk);
+            },
+          });
+          // A failed read destroys the counter with its error, so the layer reader sees it as before.
+          pipeline(await source.fetch(desc), counter).catch(() => undefined);
+          return counter;
+        },
+      };
+    },
+    entry(): void {
+      state.entries += 1;
+      report(state);
+    },
+  };
 }

@@ -57,7 +57,7 @@ describe('delta export and import across an air gap', () => {
     await importArchive(far, v1.path, { allPlatforms: true, unpack: false });
     const imported = await runFerryJson<{ images: { names: string[]; platforms: string[]; incomplete: unknown[] }[] }>(['--root', far.root, 'import', delta]);
     expect(imported.images).toEqual([expect.objectContaining({ names: [V2], platforms: ['linux/amd64'], incomplete: [] })]);
-    expect(await listImages(far)).toEqual(expect.arrayContaining([expect.objectContaining({ name: V2, platforms: ['linux/amd64'], partial: [] })]));
+    expect(await listImages(far)).toEqual(expect.arrayContaining([expect.objectContaining({ name: V2, platforms: ['linux/amd64'], partial: false })]));
     const record = await far.getImage(V2);
     expect(record?.target.annotations?.[DELTA_ANNOTATION]).toBeUndefined();
     expect(record?.annotations?.[DELTA_ANNOTATION]).toBeUndefined();

@@ -156,7 +156,7 @@ describe('ferry import formats', () => {
   it('says which file is missing', async () => {
     const result = await runFerry(['--root', root, 'import', join(dir, 'nope.tar')]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`ferry: cannot read archive ${join(dir, 'nope.tar')}: no such file; check the path, or pass - to read the archive from stdin (ERR_NOT_FOUND)\n`);
+    expect(result.stderr).toBe(`ferry: cannot read archive ${join(dir, 'nope.tar')}: no such file or directory; check the path, or pass - to read the archive from stdin (ERR_NOT_FOUND)\n`);
   });
 });
 
@@ -169,8 +169,8 @@ describe('ferry import of nested indexes', () => {
     const path = await archive('nested.tar', await ociLayoutTar({ images: [{ image, containerdName: 'docker.io/library/nested:1', top }], omit: new Set([nested.desc.digest]) }));
     const json = await runFerryJson<ImportJson>(['--root', root, 'import', '--all-platforms', '--no-unpack', path], { env: AMD64_HOST });
     expect(json.images[0]!.incomplete).toEqual([{ platform: 'nested index', manifest: nested.desc.digest, missing: [nested.desc.digest] }]);
-    const ls = await runFerryJson<{ partial: string[] }[]>(['--root', root, 'images', 'ls']);
-    expect(ls[0]!.partial).toEqual(['(nested index missing)']);
+    const ls = await runFerryJson<{ partialPlatforms: string[] }[]>(['--root', root, 'images', 'ls']);
+    expect(ls[0]!.partialPlatforms).toEqual(['(nested index missing)']);
     const exported = await runFerry(['--root', root, 'export', '--all-platforms', join(dir, 'out.tar'), 'nested:1']);
     expect(exported.code).toBe(1);
     expect(exported.stderr).toContain(`nested index ${nested.desc.digest} is not in the store`);

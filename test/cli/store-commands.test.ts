@@ -47,7 +47,7 @@ describe('ferry platforms', () => {
 
   it('rejects a malformed platform with one line and the form to use', async () => {
     const result = await runFerry(['platforms', 'explain', 'linux/arm/v7/extra', '--against', archive]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('ERR_INVALID_PLATFORM');
   });

@@ -58,8 +58,9 @@ describe('copy locations', () => {
   it.each([
     ['docker://127.0.0.1:5000/a/b:1', { kind: 'registry', ref: { domain: '127.0.0.1:5000', path: 'a/b', tag: '1' } }],
     ['store:alpine:3.19', { kind: 'store', name: 'docker.io/library/alpine:3.19' }],
-    ['oci-archive:/tmp/x.tar', { kind: 'archive', path: '/tmp/x.tar' }],
-    ['docker-archive:x.tar', { kind: 'archive', path: 'x.tar' }],
+    // The address is kept whole: openInput / openOutput parse it when they open it (archive-address.ts).
+    ['oci-archive:/tmp/x.tar', { kind: 'archive', path: 'oci-archive:/tmp/x.tar' }],
+    ['docker-archive:x.tar:@1', { kind: 'archive', path: 'docker-archive:x.tar:@1' }],
     ['./x.tar', { kind: 'archive', path: './x.tar' }],
     ['-', { kind: 'archive', path: '-' }],
   ])('%s', (text, expected) => {

@@ -26,8 +26,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a registry with filesystem storage in a temp dir; resolves once it answers /v2/. */
-export async function startRegistry(): Promise<RunningRegistry> {
+/**
+ * Starts a registry with filesystem storage in a temp dir; resolves once it answers /v2/. With `htpasswd` (lines
+ * `user:bcrypt-hash`) it demands basic auth, as a private registry does.
+ */
+export async function startRegistry(opts: { htpasswd?: string } = {}): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-registry-'));
   const port = await freePort();
   const config = [
@@ -43,8 +46,10 @@ export async function startRegistry(): Promise<RunningRegistry> {
     '    enabled: true',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...(opts.htpasswd ? ['auth:', '  htpasswd:', '    realm: ferry-test', `    path: ${join(dir, 'htpasswd')}`] : []),
     '',
   ].join('\n');
+  if (opts.htpasswd) await writeFile(join(dir, 'htpasswd'), opts.htpasswd);
   await writeFile(join(dir, 'config.yml'), config);
   const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -55,7 +60,7 @@ export async function startRegistry(): Promise<RunningRegistry> {
     try {
       const res = await fetch(`http://${host}/v2/`);
       await res.body?.cancel();
-      if (res.ok) break;
+      if (res.ok || (opts.htpasswd && res.status === 401)) break;
     } catch {
       // not up yet
     }

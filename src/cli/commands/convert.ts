@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { FerryError } from '../../errors.js';
 import type { Compression } from '../../oci/compression.js';
 import { shortDigest } from '../../oci/digest.js';
-import { convertStoredImage, type ConvertStoredResult } from '../../ops/convert-image.js';
+import type { ConvertStoredResult } from '../../ops/convert-image.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 
@@ -27,12 +27,13 @@ export const convertCommand: CommandModule<GlobalOptions, ConvertArgs> = {
       .option('docker', { type: 'boolean', describe: 'switch to Docker schema2 media types (drops annotations)' })
       .option('tag', { type: 'string', describe: 'store the result under this name (default: replace IMAGE)' })
       .conflicts('oci', 'docker')
-      .example('$0 convert alpine:3.19 --layers zstd --tag alpine:3.19-zstd', 'a zstd twin of an image')
-      .example('$0 convert alpine:3.19 --oci', 'OCI media types, so skopeo can address it') as unknown as Argv<ConvertArgs>,
+      .example('$0 convert alpine:3.19 --layers zstd --tag alpine:3.19-zstd  # a zstd twin of an image', '')
+      .example('$0 convert alpine:3.19 --oci  # OCI media types, so skopeo can address it', '') as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
     if (!argv.oci && !argv.docker && !argv.layers) {
       throw new FerryError('ERR_USAGE', 'nothing to convert', { hint: 'give --oci, --docker or --layers gzip|zstd|uncompressed' });
     }
+    const { convertStoredImage } = await import('../../ops/convert-image.js');
     const result = await convertStoredImage(await openStore(argv), argv.image, {
       ...(argv.oci ? { format: 'oci' as const } : argv.docker ? { format: 'docker' as const } : {}),
       ...(argv.layers ? { layers: LAYER_CHOICES[argv.layers] } : {}),

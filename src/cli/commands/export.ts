@@ -1,15 +1,13 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import type { Argv, CommandModule } from 'yargs';
-import { compressArchive } from '../../archive/write/index.js';
-import { readExcludedBlobs } from '../../ops/delta.js';
-import { exportImages, type ExportResult } from '../../ops/export-archive.js';
-import { openOutput } from '../../ops/open-output.js';
+import type { ExportResult } from '../../ops/export-archive.js';
 import { shortDigest } from '../../oci/digest.js';
+import { humanBytes } from '../human-bytes.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 import { toList } from '../arguments.js';
-import { progressReporter } from '../progress.js';
+import { blobProgress } from '../progress.js';
 
 interface ExportArgs extends GlobalOptions {
   out: string;
@@ -50,18 +48,27 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
         type: 'string',
         describe: 'write a delta: leave out layers the far side has, given as an archive it imported or a digest list (ferry inventory); no manifest.json',
       })
-      .example('$0 export --all-platforms alpine.tar alpine:3.19', 'every platform, loadable by docker and ctr')
-      .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -', 'stream one platform')
-      .example('$0 export --exclude-blobs-from app-1.tar app-2-delta.tar app:2', 'only what app:1 lacks') as unknown as Argv<ExportArgs>,
+      .example('$0 export --all-platforms alpine.tar alpine:3.19  # every platform, loadable by docker and ctr', '')
+      .example('$0 export --platform linux/arm64 - alpine:3.19 | ssh far ferry import -  # stream one platform', '')
+      .example('$0 export --exclude-blobs-from app-1.tar app-2-delta.tar app:2  # only what app:1 lacks', '') as unknown as Argv<ExportArgs>,
   handler: async (argv) => {
-    const store = await openStore(argv);
+    const [{ compressArchive }, { readExcludedBlobs }, { exportImages }, { openOutput }, { readProgress }] = await Promise.all([
+      import('../../archive/write/index.js'),
+      import('../../ops/delta.js'),
+      import('../../ops/export-archive.js'),
+      import('../../ops/open-output.js'),
+      import('../../ops/read-progress.js'),
+    ]);
+    const store = await openStore(argv, { readOnly: true });
     // Read before the output is opened: the base may be large, and a bad one must not leave an empty archive.
     const excludeBlobs = argv.excludeBlobsFrom ? await readExcludedBlobs(argv.excludeBlobsFrom) : undefined;
     const output = await openOutput(argv.out);
-    const progress = progressReporter('exporting');
+    const progress = blobProgress('exporting', argv);
     try {
       const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
-      const sink = argv.compress ? pipeline(tar, compressArchive(argv.compress), output.stream) : pipeline(tar, output.stream);
+      let compressed = 0;
+      const counter = readProgress((n) => (compressed = n));
+      const sink = argv.compress ? pipeline(tar, compressArchive(argv.compress), counter, output.stream) : pipeline(tar, output.stream);
       // A failed export destroys `tar`, which rejects `sink` too; the export's own error is the one to report.
       sink.catch(() => undefined);
       const result = await exportImages(store, argv.images, tar, {
@@ -84,7 +91,8 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
       const warnings = [...(result.warnings ?? []), ...archiveCompressionWarnings(argv.compress, result)];
       // Warnings go to stderr in every mode, so --json on stdout and an archive on stdout stay clean.
       for (const w of warnings) note(`warning: ${w}`);
-      emit(argv, { out: output.where, ...result, ...(warnings.length > 0 ? { warnings } : {}) }, () => exportText(output.where, result), {
+      const written = argv.compress ? { compression: argv.compress, compressedBytes: compressed } : {};
+      emit(argv, { out: output.where, ...result, ...written, ...(warnings.length > 0 ? { warnings } : {}) }, () => exportText(output.where, result, written), {
         archiveOnStdout: output.where === 'stdout',
       });
     } catch (err) {
@@ -101,13 +109,14 @@ function archiveCompressionWarnings(compress: string | undefined, result: Export
   return ['the archive is zstd-compressed, which docker engines before 23 cannot load; use --compress gzip for them'];
 }
 
-function exportText(where: string, result: ExportResult): string[] {
+function exportText(where: string, result: ExportResult, written: { compression?: string; compressedBytes?: number }): string[] {
   const lines = result.images.map((i) => {
     const rewritten = i.originalDigest ? ` (rewritten from ${shortDigest(i.originalDigest)})` : '';
     const partial = i.partial ? ' [partial]' : '';
     return `${i.name} ${shortDigest(i.digest)}${rewritten}: ${i.platforms.join(', ')}${partial}${i.dockerPlatform ? `; docker load gets ${i.dockerPlatform}` : ''}`;
   });
   const delta = result.excluded === undefined ? '' : ` (delta: ${result.excluded} blob(s) the far side has left out)`;
-  const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${result.bytes} bytes${delta}`;
+  const size = written.compressedBytes === undefined ? humanBytes(result.bytes) : `${humanBytes(written.compressedBytes)} ${written.compression} (${humanBytes(result.bytes)} of tar)`;
+  const summary = `wrote ${where}: ${result.images.length} image(s), ${result.blobs} blobs, ${size}${delta}`;
   return [summary, ...lines];
 }

@@ -1,13 +1,13 @@
 import type { CommandModule } from 'yargs';
-import { checkStore } from '../../store/fsck.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 
 export const fsckCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'fsck',
   describe: 'check the store after a crash: re-hash every blob, walk every image, remove leftovers of dead ferry processes',
-  builder: (y) => y.example('$0 --root /var/lib/ferry fsck --json', 'after a crash: re-hash, check, clean up'),
+  builder: (y) => y.example('$0 --root /var/lib/ferry fsck --json  # after a crash: re-hash, check, clean up', ''),
   handler: async (argv) => {
+    const { checkStore } = await import('../../store/fsck.js');
     const result = await checkStore((await openStore(argv)).paths);
     // Problems are findings, not a failure to run: the report goes to stdout and the exit code says "not clean".
     if (result.problems.length > 0) process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { shortDigest } from '../../oci/digest.js';
 import type { ImageTree, TreeBlob, TreeManifest } from '../../ops/image-tree.js';
+import { humanBytes } from '../human-bytes.js';
 
 /** The text form of image trees, shared by `ferry inspect` (details) and `ferry verify` (status only). */
 export function imageTreeText(tree: ImageTree, detailed: boolean): string[] {
@@ -27,7 +28,7 @@ function manifestLines(m: TreeManifest, indent: string, detailed: boolean): stri
 
 function blobText(b: TreeBlob): string {
   const state = b.state === 'present' ? '' : ` [${b.state}]`;
-  return `${shortDigest(b.digest)} ${b.size} bytes ${b.mediaType}${state}`;
+  return `${shortDigest(b.digest)} ${humanBytes(b.size)} ${b.mediaType}${state}`;
 }
 
 function annotationLines(b: TreeBlob, indent: string): string[] {

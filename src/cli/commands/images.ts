@@ -2,28 +2,44 @@ import type { Argv, CommandModule } from 'yargs';
 import { FerryError } from '../../errors.js';
 import { shortDigest } from '../../oci/digest.js';
 import { normalizeName } from '../../oci/reference.js';
-import { listImages, type ImageListing } from '../../ops/list-images.js';
-import { emit, type GlobalOptions } from '../output.js';
+import type { ImageListing } from '../../ops/list-images.js';
+import { emit, note, type GlobalOptions } from '../output.js';
+import { escapeText } from '../escape-text.js';
+import { humanBytes } from '../human-bytes.js';
+import { tableLines } from '../table.js';
 import { openStore } from '../store.js';
+import { tracked } from '../usage-context.js';
 
 const ls: CommandModule<GlobalOptions, GlobalOptions> = {
   command: ['ls', 'list'],
-  describe: 'list images in the store with the platforms it holds',
+  describe: 'list images in the store: name, digest, size held and platforms, sorted by name',
+  builder: (y) => y.example('$0 images ls -q | xargs $0 export all.tar  # -q: only the names; every image in one archive', ''),
   handler: async (argv) => {
-    const images = await listImages(await openStore(argv));
-    emit(argv, images, () => [...(images.length === 0 ? ['no images'] : []), ...images.flatMap(imageLines)]);
+    const { listImages } = await import('../../ops/list-images.js');
+    const store = await openStore(argv, { readOnly: true });
+    const images = await listImages(store);
+    if (argv.quiet && !argv.json) {
+      images.forEach((i) => process.stdout.write(`${escapeText(i.name)}\n`));
+      return;
+    }
+    if (images.length === 0 && !argv.json) {
+      note(`no images in the store ${store.root}`);
+      return;
+    }
+    emit(argv, images, () => tableLines(['NAME', 'DIGEST', 'SIZE', 'PLATFORMS'], images.flatMap(imageRows)));
   },
 };
 
 /** An image, then its referrers indented under it (with the manifest they refer to when it is not the top one). */
-function imageLines(i: ImageListing): string[] {
-  const what = i.artifactType ? `artifact ${i.artifactType}` : i.platforms.join(',') || '-';
-  const lines = [`${i.name}  ${shortDigest(i.digest)}  ${what}${i.partial.length ? `  (partial: ${i.partial.join(',')})` : ''}`];
+function imageRows(i: ImageListing): string[][] {
+  const what = i.artifactType ? `artifact ${i.artifactType}` : [...i.platforms, ...i.partialPlatforms.map((p) => `${p} (partial)`)].join(',') || '-';
+  // Escaped before padding, so a name with control characters cannot break the columns.
+  const rows = [[escapeText(i.name), shortDigest(i.digest), humanBytes(i.storedBytes), escapeText(what)]];
   for (const r of i.referrers) {
-    const of = r.subject === i.digest ? '' : `  (of ${shortDigest(r.subject)})`;
-    lines.push(`  referrer ${shortDigest(r.digest)}  ${r.artifactType ?? r.mediaType}${of}`);
+    const of = r.subject === i.digest ? '' : ` (of ${shortDigest(r.subject)})`;
+    rows.push([`  referrer`, shortDigest(r.digest), '', escapeText(`${r.artifactType ?? r.mediaType}${of}`)]);
   }
-  return lines;
+  return rows;
 }
 
 interface RmArgs extends GlobalOptions {
@@ -68,10 +84,11 @@ export const imagesCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'images',
   describe: 'list, remove and tag images in the store',
   builder: (y) => y
-      .command([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[])
+      .command(([ls, rm, tag] as CommandModule<GlobalOptions, GlobalOptions>[]).map(tracked))
       .demandCommand(1, 'name a subcommand: ls, rm or tag')
-      .example('$0 images ls --json', 'names, digests, platforms held and referrers')
-      .example('$0 images tag alpine:3.19 registry.local/alpine:3.19', 'another name for the same image')
-      .example('$0 images rm alpine:3.19', 'remove a name; run gc to free blobs'),
+      .example('$0 images ls  # NAME, DIGEST, SIZE, PLATFORMS', '')
+      .example('$0 images ls --json  # names, digests, platforms held and referrers', '')
+      .example('$0 images tag alpine:3.19 registry.local/alpine:3.19  # another name for the same image', '')
+      .example('$0 images rm alpine:3.19  # remove a name; run gc to free blobs', ''),
   handler: () => undefined,
 };

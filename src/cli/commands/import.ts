@@ -1,11 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import { importArchive, type ImportedImage, type ImportResult } from '../../ops/import-archive.js';
+import type { ImportedImage, ImportResult } from '../../ops/import-archive.js';
 import { shortDigest } from '../../oci/digest.js';
 import { emit, note, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
-import { readingReporter } from '../progress.js';
+import { phaseProgress } from '../progress.js';
 import { toList } from '../arguments.js';
-import { importIntoContainerd, type ContainerdImportResult } from '../../ops/import-into-containerd.js';
+import type { ContainerdImportResult } from '../../ops/import-into-containerd.js';
 import { FerryError } from '../../errors.js';
 import { daemonArgs, daemonOptions, daemonUnpackText, type DaemonArgs } from './daemon-options.js';
 
@@ -41,13 +41,15 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       .option('digests', { type: 'boolean', describe: 'also name every image <base-name>@<digest>' })
       .option('skip-digest-for-named', { type: 'boolean', describe: 'with --digests, skip digest names for images that have a name' })
       .option('max-size', { type: 'string', describe: 'refuse an archive of more tar bytes than this, e.g. 20G (default $FERRY_MAX_IMPORT_SIZE, else 256G)' })
-      .example('$0 import --all-platforms alpine.tar', 'keep every platform, unpack the host\'s')
-      .example('$0 import --platform linux/arm64 alpine.tar.gz', 'only arm64, unpacked')
-      .example('zstdcat img.tar.zst | $0 import --no-unpack -', 'from stdin')
-      .example('$0 import --all-platforms --into containerd:k8s.io images.tar', 'into a Kubernetes node\'s containerd, every platform kept') as unknown as Argv<ImportArgs>,
+      .example("$0 import --all-platforms alpine.tar  # keep every platform, unpack the host's", '')
+      .example('$0 import --platform linux/arm64 alpine.tar.gz  # only arm64, unpacked', '')
+      .example('zstdcat img.tar.zst | $0 import --no-unpack -  # from stdin', '')
+      .example("$0 import --all-platforms --into containerd:k8s.io images.tar  # into a Kubernetes node's containerd, every platform kept", '') as unknown as Argv<ImportArgs>,
   handler: async (argv) => {
+    const { importArchive } = await import('../../ops/import-archive.js');
     const store = await openStore(argv);
     if (argv.into !== undefined) {
+      const { importIntoContainerd } = await import('../../ops/import-into-containerd.js');
       const result = await importIntoContainerd(store, argv.archive, containerdNamespace(argv.into), {
         allPlatforms: argv.allPlatforms,
         platform: argv.platform,
@@ -58,9 +60,14 @@ export const importCommand: CommandModule<GlobalOptions, ImportArgs> = {
       emit(argv, result, () => containerdImportText(result));
       return;
     }
-    const progress = readingReporter('importing');
+    const progress = phaseProgress(argv);
+    progress.phase(`reading ${argv.archive === '-' ? 'stdin' : argv.archive} (every blob verified)`);
     const result = await importArchive(store, argv.archive, {
-      onProgress: progress.update,
+      onProgress: (read, total) => progress.update(read, total),
+      onUnpackProgress: (platform, p) => {
+        progress.phase(`unpacking ${platform}`);
+        progress.update(p.read, p.total, `layer ${p.layer} of ${p.layers}`, p.entries);
+      },
       allPlatforms: argv.allPlatforms,
       platform: argv.platform,
       unpackPlatform: argv.unpackPlatform,

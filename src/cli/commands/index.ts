@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../output.js';
+import { tracked } from '../usage-context.js';
 import { convertCommand } from './convert.js';
 import { exportCommand } from './export.js';
 import { fsckCommand } from './fsck.js';
@@ -20,7 +21,8 @@ import { inventoryCommand } from './inventory.js';
 import { artifactCommand } from './artifact.js';
 import { extractCommand } from './extract.js';
 
-export const commands = [
+/** Every command; each module loads its implementation only when it runs, so start-up stays light. */
+export const commands = ([
   importCommand,
   exportCommand,
   convertCommand,
@@ -40,4 +42,4 @@ export const commands = [
   inventoryCommand,
   artifactCommand,
   extractCommand,
-] as unknown as CommandModule<GlobalOptions, GlobalOptions>[];
+] as unknown as CommandModule<GlobalOptions, GlobalOptions>[]).map(tracked);

@@ -1,6 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { openOutput } from '../../ops/open-output.js';
-import { storeInventory } from '../../ops/inventory.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { openStore } from '../store.js';
 
@@ -14,10 +12,11 @@ export const inventoryCommand: CommandModule<GlobalOptions, InventoryArgs> = {
   builder: (y: Argv<GlobalOptions>) =>
     y
       .option('output', { alias: 'o', type: 'string', describe: 'write the list to this file (default: stdout)' })
-      .example('$0 inventory -o have.txt', 'on the far side; carry have.txt back')
-      .example('$0 export --exclude-blobs-from have.txt delta.tar app:2', 'on the near side: only what is missing') as unknown as Argv<InventoryArgs>,
+      .example('$0 inventory -o have.txt  # on the far side; carry have.txt back', '')
+      .example('$0 export --exclude-blobs-from have.txt delta.tar app:2  # on the near side: only what is missing', '') as unknown as Argv<InventoryArgs>,
   handler: async (argv) => {
-    const digests = await storeInventory(await openStore(argv));
+    const [{ storeInventory }, { openOutput }] = await Promise.all([import('../../ops/inventory.js'), import('../../ops/open-output.js')]);
+    const digests = await storeInventory(await openStore(argv, { readOnly: true }));
     if (!argv.output || argv.output === '-') {
       emit(argv, digests, () => digests);
       return;

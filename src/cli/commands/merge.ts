@@ -1,9 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { shortDigest } from '../../oci/digest.js';
-import { mergeArchives, type MergeResult } from '../../ops/merge-archives.js';
-import { withScratchStore } from '../../ops/scratch-store.js';
+import type { MergeResult } from '../../ops/merge-archives.js';
 import { emit, type GlobalOptions } from '../output.js';
-import { progressReporter } from '../progress.js';
+import { blobProgress } from '../progress.js';
 import { writeArchiveFile } from './archive-output.js';
 
 interface MergeArgs extends GlobalOptions {
@@ -24,10 +23,11 @@ export const mergeCommand: CommandModule<GlobalOptions, MergeArgs> = {
       .option('prefer', { choices: ['first', 'last'] as const, describe: 'when two inputs hold different manifests for one platform, keep the first or the last (default: fail)' })
       .option('name', { type: 'string', describe: 'name of the result; every image of every input is merged into it' })
       .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })
-      .example('$0 merge app.tar app-amd64.tar app-arm64.tar', 'one index for both CI jobs\' images')
-      .example('$0 merge --name ghcr.io/me/app:1 app.tar amd64.tar arm64.tar', 'inputs that carry no (or other) names') as unknown as Argv<MergeArgs>,
+      .example("$0 merge app.tar app-amd64.tar app-arm64.tar  # one index for both CI jobs' images", '')
+      .example('$0 merge --name ghcr.io/me/app:1 app.tar amd64.tar arm64.tar  # inputs that carry no (or other) names', '') as unknown as Argv<MergeArgs>,
   handler: async (argv) => {
-    const progress = progressReporter('merging');
+    const [{ mergeArchives }, { withScratchStore }] = await Promise.all([import('../../ops/merge-archives.js'), import('../../ops/scratch-store.js')]);
+    const progress = blobProgress('merging', argv);
     try {
       const { result, where } = await withScratchStore(argv.out, (scratch) =>
         writeArchiveFile(argv.out, (out) =>

@@ -1,8 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { shortDigest } from '../../oci/digest.js';
 import type { ExportResult } from '../../ops/export-archive.js';
-import { withScratchStore } from '../../ops/scratch-store.js';
-import { splitArchive } from '../../ops/split-archive.js';
 import { toList } from '../arguments.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { writeArchiveFile } from './archive-output.js';
@@ -23,8 +21,9 @@ export const splitCommand: CommandModule<GlobalOptions, SplitArgs> = {
       .option('platform', { type: 'string', coerce: toList, demandOption: true, describe: 'platform to keep (repeatable), e.g. linux/arm64' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'archive to write, or - for stdout (which then carries only the archive; the result, --json too, goes to stderr)' })
       .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })
-      .example('$0 split app.tar --platform linux/arm64 -o app-arm64.tar', 'only arm64') as unknown as Argv<SplitArgs>,
+      .example('$0 split app.tar --platform linux/arm64 -o app-arm64.tar  # only arm64', '') as unknown as Argv<SplitArgs>,
   handler: async (argv) => {
+    const [{ splitArchive }, { withScratchStore }] = await Promise.all([import('../../ops/split-archive.js'), import('../../ops/scratch-store.js')]);
     const { result, where } = await withScratchStore(argv.output, (scratch) =>
       writeArchiveFile(argv.output, (out) =>
         splitArchive(argv.input, out, scratch, { platform: argv.platform, ...(argv.skipManifestJson ? { skipManifestJson: true } : {}) }),

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { verifyArchive, type VerifyResult } from '../../ops/verify-archive.js';
+import type { VerifyResult } from '../../ops/verify-archive.js';
 import { emit, type GlobalOptions } from '../output.js';
 import { imageTreeText } from './image-tree-text.js';
 
@@ -18,8 +18,9 @@ export const verifyCommand: CommandModule<GlobalOptions, VerifyArgs> = {
   builder: (y: Argv<GlobalOptions>) =>
     y
       .positional('archive', { type: 'string', demandOption: true, describe: 'archive file, or - for stdin' })
-      .example('$0 verify merged.tar && $0 import --all-platforms merged.tar', 'import only what is whole') as unknown as Argv<VerifyArgs>,
+      .example('$0 verify merged.tar && $0 import --all-platforms merged.tar  # import only what is whole', '') as unknown as Argv<VerifyArgs>,
   handler: async (argv) => {
+    const { verifyArchive } = await import('../../ops/verify-archive.js');
     const result = await verifyArchive(argv.archive);
     emit(argv, result, () => verifyText(result));
     if (!result.complete) process.exitCode = 1;
