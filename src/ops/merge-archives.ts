@@ -10,7 +10,7 @@ import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 import { mergedIndex, mergeMembers, platformKey, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
 import { openInput } from './open-input.js';
-import { OverlaySource } from './overlay-source.js';
+import { OverlaySource } from '../graph/overlay-source.js';
 import { resolveUnpackTarget } from './unpack-target.js';
 
 export interface MergeOptions {
