@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFerryError } from '../../src/errors.js';
 import { digestOf } from '../../src/oci/digest.js';
-import { chainIDs } from '../../src/unpack/chain.js';
+import { chainIDs } from '../../src/oci/chain.js';
 import { ensureSnapshot, snapshotPath } from '../../src/unpack/snapshot.js';
 import { buildImage } from '../helpers/image-builder.js';
 import { tree } from './sandbox.js';
