@@ -48,16 +48,23 @@ export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): 
     result.bytesFreed += size;
   }
 
-  // An import in flight unpacks before it commits its record: its fresh snapshot is not garbage yet.
-  const inFlight = await importInFlight(paths.ingest);
-  result.removedSnapshots.push(...(await removeUnusedSnapshots(paths.root, snapshots, inFlight ? Date.now() - ABANDONED_AFTER_MS : undefined)));
+  result.removedSnapshots.push(...(await removeOrphanSnapshots(paths, snapshots)));
   result.removedTemp.push(...(await sweepIngest(paths.ingest)));
   result.removedTemp.push(...(await sweepAbandoned(paths.root, (name) => name.startsWith('.index.json.') || name.startsWith('.oci-layout.'))));
   return result;
 }
 
+/**
+ * Removes the snapshots that no image config of the store names. An import in flight unpacks before it commits
+ * its record, so while one runs, fresh snapshots are not taken for orphans yet.
+ */
+export async function removeOrphanSnapshots(paths: LayoutPaths, inUse: ReadonlySet<string>): Promise<string[]> {
+  const inFlight = await importInFlight(paths.ingest);
+  return removeUnusedSnapshots(paths.root, inUse, inFlight ? Date.now() - ABANDONED_AFTER_MS : undefined);
+}
+
 /** Every blob reachable from the records, and the snapshots their image configs name. */
-async function markReachable(roots: Descriptor[], blobs: BlobDirectory): Promise<{ marked: Set<string>; snapshots: Set<string> }> {
+export async function markReachable(roots: Descriptor[], blobs: BlobDirectory): Promise<{ marked: Set<string>; snapshots: Set<string> }> {
   const schema1Layers = new Set<string>();
   const snapshots = new Set<string>();
   const next = children(blobs);

@@ -232,7 +232,7 @@ describe.runIf(hasSkopeo)('2, 3, 5 and 6. skopeo archives', () => {
     expect(text.stdout).toContain('nothing to change');
   });
 
-  it('7. snapshots have a lifecycle: images rm then gc frees them; a failed import leaves none', async () => {
+  it('7. snapshots have a lifecycle: images rm then gc frees them, fsck removes orphans, a failed import leaves none', async () => {
     const out = at('skopeo-seven.tar');
     if (!existsSync(out)) skopeo('copy', '--all', `oci:${at('seven-src')}:seven`, `oci-archive:${out}:seven`);
     const root = freshRoot();
@@ -250,6 +250,13 @@ describe.runIf(hasSkopeo)('2, 3, 5 and 6. skopeo archives', () => {
     expect(freed.removedBlobs.length).toBeGreaterThan(0);
     expect(existsSync(snapshot)).toBe(false);
     expect(readdirSync(join(root, 'blobs', 'sha256'))).toEqual([]);
+    // fsck reports and removes an orphan snapshot too.
+    const again = await runFerryJson<ImportJson>(['--root', root, 'import', out], host('linux/amd64'));
+    expect(again.images[0]!.unpack!.outcome!.snapshot).toBe(snapshot);
+    expect((await runFerry(['--root', root, 'images', 'rm', again.images[0]!.names[0]!])).code).toBe(0);
+    const checked = await runFerryJson<{ removedSnapshots: string[]; problems: unknown[] }>(['--root', root, 'fsck']);
+    expect(checked.removedSnapshots).toEqual([snapshot]);
+    expect(existsSync(snapshot)).toBe(false);
 
     // An import that fails after unpacking its first image (the second lacks a blob of the platform asked for).
     const layout = at('failing-layout');
