@@ -9,6 +9,15 @@ import { readDocument } from './read-document.js';
 /** Which platforms of an index to take: all of them, or those a matcher accepts. */
 export type PlatformFilter = { all: true } | { all?: false; matcher: Matcher };
 
+/** A platform filter with what the user asked for: the plan a copy follows. */
+export interface PlatformSelection {
+  filter: PlatformFilter;
+  /** Platforms named with --platform, parsed. */
+  requested: Platform[];
+  /** In words, for messages: "all platforms", "linux/arm64, linux/amd64", "host linux/amd64". */
+  label: string;
+}
+
 /** A manifest and what it needs, with whatever the source lacks listed in `missing`. */
 export interface ManifestContent {
   manifest: Descriptor;

@@ -5,12 +5,12 @@ import { resolveImage, type PlatformImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
 import { hostPlatform, parsePlatform } from '../platform/index.js';
-import { chainIDs } from '../unpack/chain.js';
+import { chainIDs } from '../oci/chain-ids.js';
 import type { DaemonOptions, DaemonUnpack } from './daemon-options.js';
 import type { ImageLocation } from './image-location.js';
 import type { OpenedImage } from './image-source.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
-import { transferImage, type TransferResult } from './transfer.js';
+import { transferImage, type TransferResult } from '../graph/copy.js';
 import { resolveUnpackTarget } from './unpack-target.js';
 
 type ContainerdLocation = ImageLocation & { kind: 'containerd' };

@@ -18,7 +18,7 @@ import { openImage, type OpenedImage } from './image-source.js';
 import { openOutput } from './open-output.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
 import { openRegistryContent, type RegistryAccess } from './registry-access.js';
-import { transferImage, type TransferResult } from './transfer.js';
+import { transferImage, type TransferResult } from '../graph/copy.js';
 
 export interface CopyOptions extends PlatformArgs {
   access?: RegistryAccess;

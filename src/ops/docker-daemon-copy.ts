@@ -14,7 +14,7 @@ import { exportImages } from './export-archive.js';
 import type { ImageLocation } from './image-location.js';
 import type { OpenedImage } from './image-source.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
-import { transferImage, type TransferResult } from './transfer.js';
+import { transferImage, type TransferResult } from '../graph/copy.js';
 import { resolveUnpackTarget } from './unpack-target.js';
 
 export interface DockerCopyOptions extends PlatformArgs {

@@ -15,9 +15,9 @@ import type { Staging, Store } from '../store/index.js';
 import { referrerExports } from './referrers.js';
 import { indexWithoutAttestations, withoutAttachments } from './skip-attestations.js';
 import { alwaysShipped, markDelta } from './delta.js';
-import { OverlaySource } from './overlay-source.js';
+import { OverlaySource } from '../graph/overlay-source.js';
 import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
-import { rewriteIndex } from './rewrite-index.js';
+import { rewriteIndex } from '../graph/rewrite-index.js';
 import { dockerSaveEntry } from './docker-save-entry.js';
 
 export interface ExportOptions extends PlatformArgs {

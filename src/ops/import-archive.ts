@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { maxImportSize, readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
 import { availablePlatforms, isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
@@ -87,6 +88,8 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   const selection = selectPlatforms(opts, host);
   const input = await openInput(path);
   const staging = await store.stage();
+  // Snapshots this import unpacked: a failed import removes them, so it leaves no snapshot behind.
+  const created: string[] = [];
   try {
     const stream = opts.onProgress ? chain(input.stream, readProgress(opts.onProgress, input.size)) : input.stream;
     const contents = pickImages(await readArchive(stream, staging, {
@@ -122,7 +125,11 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
         continue;
       }
       const summary = summarize(resolved, names);
-      if (opts.unpack !== false) summary.unpack = await unpack(store, staging, resolved, opts, selection.requested, host);
+      if (opts.unpack !== false) {
+        summary.unpack = await unpack(store, staging, resolved, opts, selection.requested, host);
+        const made = summary.unpack?.outcome;
+        if (made && !made.reused) created.push(made.snapshot);
+      }
       for (const d of presentBlobs(resolved)) keep.set(d.digest, d);
       for (const name of names) records.push({ name, target: withoutDeltaMark(archived.target) });
       images.push(summary);
@@ -147,6 +154,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   } catch (err) {
     await staging.abort();
     input.stream.destroy();
+    await Promise.all(created.map((snapshot) => rm(snapshot, { recursive: true, force: true })));
     throw err;
   }
 }

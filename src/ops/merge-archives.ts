@@ -11,7 +11,7 @@ import type { Store } from '../store/index.js';
 import { mergedIndex, mergeMembers, platformLabel, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
 import { openInput } from './open-input.js';
 import { pickImages } from './pick-image.js';
-import { OverlaySource } from './overlay-source.js';
+import { OverlaySource } from '../graph/overlay-source.js';
 import { resolveUnpackTarget } from './unpack-target.js';
 
 export interface MergeOptions {

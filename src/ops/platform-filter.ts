@@ -1,19 +1,11 @@
 import type { Platform } from '../oci/descriptor.js';
-import type { PlatformFilter } from '../graph/resolve.js';
+import type { PlatformSelection } from '../graph/resolve.js';
 import { defaultMatcher, formatPlatform, hostPlatform, ordered, parsePlatform } from '../platform/index.js';
 import { FerryError } from '../errors.js';
 
 export interface PlatformArgs {
   allPlatforms?: boolean;
   platform?: string[];
-}
-
-export interface PlatformSelection {
-  filter: PlatformFilter;
-  /** Platforms named with --platform, parsed. */
-  requested: Platform[];
-  /** In words, for messages: "all platforms", "linux/arm64, linux/amd64", "host linux/amd64". */
-  label: string;
 }
 
 /**

@@ -7,14 +7,14 @@ import { isFerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { DigestingStream, isDigest, parseDigest } from '../oci/digest.js';
 import { children, walk } from '../graph/walk.js';
+import { markReachable, removeOrphanSnapshots } from './gc.js';
+import { SNAPSHOTS_DIR } from './snapshots.js';
 import { blobFiles, listDir } from './blob-files.js';
 import { BlobDirectory } from './blobs.js';
 import type { LayoutPaths } from './layout.js';
 import { withLock } from './lock.js';
 import { entryName, readIndexFile } from './records.js';
 
-/** Where unpack keeps its snapshots and their temp directories (src/unpack/snapshot.ts; store must not import unpack). */
-const SNAPSHOTS_DIR = 'snapshots';
 
 export interface FsckProblem {
   kind: 'unreadable-index' | 'invalid-digest' | 'missing-target' | 'corrupt-blob' | 'size-mismatch' | 'unreadable-document';
@@ -37,6 +37,8 @@ export interface FsckResult {
   removedBlobs: string[];
   /** Temp files, staging areas and unpack temp directories of ferry processes that are no longer running. */
   removedTemp: string[];
+  /** Snapshots (unpacked root filesystems) that no image of the store uses, removed. */
+  removedSnapshots: string[];
   /** What is wrong; empty when the store is sound. */
   problems: FsckProblem[];
 }
@@ -48,16 +50,21 @@ export interface FsckResult {
  *   needs it: re-import that image);
  * - every index.json entry's graph is walked: its target must be present, every present blob must have the size
  *   the descriptor says, every present index and manifest must parse; absent children are listed, not faulted;
- * - leftovers of dead ferry processes (temp files, staging areas, unpack temp directories) are removed.
+ * - leftovers of dead ferry processes (temp files, staging areas, unpack temp directories) are removed, and so
+ *   are orphan snapshots no image uses (only when every record could be walked, so none is taken for one wrongly).
  * A leftover's owner is judged by the pid in its name, so this assumes no other host writes the store meanwhile.
  */
 export async function checkStore(paths: LayoutPaths): Promise<FsckResult> {
   const blobs = new BlobDirectory(paths.blobs, paths.ingest);
   return withLock(paths.lock, async () => {
-    const result: FsckResult = { checkedBlobs: 0, checkedRecords: 0, absent: [], removedBlobs: [], removedTemp: [], problems: [] };
+    const result: FsckResult = { checkedBlobs: 0, checkedRecords: 0, absent: [], removedBlobs: [], removedTemp: [], removedSnapshots: [], problems: [] };
     result.removedTemp.push(...(await sweepDeadLeftovers(paths)));
     await rehashBlobs(paths, result);
     await walkRecords(paths, blobs, result);
+    if (result.problems.length === 0) {
+      const { snapshots } = await markReachable((await readIndexFile(paths.index)).manifests, blobs);
+      result.removedSnapshots.push(...(await removeOrphanSnapshots(paths, snapshots)));
+    }
     return result;
   });
 }

@@ -1,9 +1,10 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
+import { isDigest } from '../oci/digest.js';
 import { parseDocument } from '../oci/document.js';
-import { isSchema1 } from '../oci/mediatypes.js';
-import { Schema1ManifestSchema } from '../oci/schemas.js';
+import { isImageConfig, isSchema1 } from '../oci/mediatypes.js';
+import { ImageConfigSchema, Schema1ManifestSchema } from '../oci/schemas.js';
 import { children, walk } from '../graph/walk.js';
 import { blobFiles, listDir } from './blob-files.js';
 import { DiffIDRecords } from './diffids.js';
@@ -11,6 +12,7 @@ import type { BlobDirectory } from './blobs.js';
 import type { LayoutPaths } from './layout.js';
 import { isLocked } from './lock.js';
 import { readIndexFile } from './records.js';
+import { removeUnusedSnapshots, snapshotName } from './snapshots.js';
 import { STAGING_PREFIX, stagingLockPath } from './staging.js';
 
 /** Temp files untouched for this long belong to a writer that is gone (a live writer touches its file often). */
@@ -19,6 +21,8 @@ const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 export interface GcResult {
   removedBlobs: { digest: string; size: number }[];
   bytesFreed: number;
+  /** Snapshot directories (unpacked root filesystems) no image of the store uses any more. */
+  removedSnapshots: string[];
   /** Abandoned temp files and staging areas removed from ingest/ (and stray index.json temps at the root). */
   removedTemp: string[];
 }
@@ -32,8 +36,8 @@ export interface GcResult {
  * without deleting anything.
  */
 export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): Promise<GcResult> {
-  const marked = await markReachable((await readIndexFile(paths.index)).manifests, blobs);
-  const result: GcResult = { removedBlobs: [], bytesFreed: 0, removedTemp: [] };
+  const { marked, snapshots } = await markReachable((await readIndexFile(paths.index)).manifests, blobs);
+  const result: GcResult = { removedBlobs: [], bytesFreed: 0, removedSnapshots: [], removedTemp: [] };
   const diffIDs = DiffIDRecords.at(paths.root);
 
   for await (const { digest, path } of blobFiles(paths.blobs)) {
@@ -47,15 +51,33 @@ export async function collectGarbage(paths: LayoutPaths, blobs: BlobDirectory): 
     result.bytesFreed += size;
   }
 
+  result.removedSnapshots.push(...(await removeOrphanSnapshots(paths, snapshots)));
   result.removedTemp.push(...(await sweepIngest(paths.ingest)));
   result.removedTemp.push(...(await sweepAbandoned(paths.root, (name) => name.startsWith('.index.json.') || name.startsWith('.oci-layout.'))));
   return result;
 }
 
-async function markReachable(roots: Descriptor[], blobs: BlobDirectory): Promise<Set<string>> {
+/**
+ * Removes the snapshots that no image config of the store names. An import in flight unpacks before it commits
+ * its record, so while one runs, fresh snapshots are not taken for orphans yet.
+ */
+export async function removeOrphanSnapshots(paths: LayoutPaths, inUse: ReadonlySet<string>): Promise<string[]> {
+  const inFlight = await importInFlight(paths.ingest);
+  return removeUnusedSnapshots(paths.root, inUse, inFlight ? Date.now() - ABANDONED_AFTER_MS : undefined);
+}
+
+/** Every blob reachable from the records, and the snapshots their image configs name. */
+export async function markReachable(roots: Descriptor[], blobs: BlobDirectory): Promise<{ marked: Set<string>; snapshots: Set<string> }> {
   const schema1Layers = new Set<string>();
+  const snapshots = new Set<string>();
   const next = children(blobs);
   const marked = await walk(roots, async (desc) => {
+    if (isImageConfig(desc.mediaType) && (await blobs.has(desc))) {
+      const config = parseDocument(ImageConfigSchema, await blobs.readDocument(desc), blobs.blobPath(desc.digest)).value;
+      // A config whose diffIDs are not digests names no snapshot unpack could have made.
+      if (config.rootfs.diff_ids.every(isDigest)) snapshots.add(snapshotName(config.rootfs.diff_ids));
+      return [];
+    }
     if (!isSchema1(desc.mediaType)) return next(desc);
     // Schema 1 names layers by digest only; they are leaves, so marking them is enough.
     if (await blobs.has(desc)) {
@@ -65,7 +87,14 @@ async function markReachable(roots: Descriptor[], blobs: BlobDirectory): Promise
     return [];
   });
   for (const digest of schema1Layers) marked.add(digest);
-  return marked;
+  return { marked, snapshots };
+}
+
+async function importInFlight(ingest: string): Promise<boolean> {
+  for (const name of await listDir(ingest)) {
+    if (name.startsWith(STAGING_PREFIX) && !name.endsWith('.lock') && (await isLocked(stagingLockPath(join(ingest, name))))) return true;
+  }
+  return false;
 }
 
 /** Staging areas whose owner no longer holds their lock, their orphaned locks, and abandoned temp files. */

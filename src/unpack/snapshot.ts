@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseDigest } from '../oci/digest.js';
 import type { ContentSource } from '../oci/transport.js';
-import { chainIDs } from './chain.js';
+import { chainIDs } from '../oci/chain-ids.js';
 import { unpackImage, type UnpackImageOptions } from './unpack-image.js';
 import { recordDiffIDs, type VerifiedDiffIDs, verifyDiffIDs } from './verify-diffids.js';
 

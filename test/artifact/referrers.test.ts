@@ -10,7 +10,7 @@ import { digestOf } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { listImages } from '../../src/ops/list-images.js';
 import { findReferrers, referrerExports } from '../../src/ops/referrers.js';
-import { rewriteIndex } from '../../src/ops/rewrite-index.js';
+import { rewriteIndex } from '../../src/graph/rewrite-index.js';
 import { indexWithoutAttestations, withoutAttachments } from '../../src/ops/skip-attestations.js';
 import { lookupStoreDocument } from '../../src/ops/store-documents.js';
 import { Store } from '../../src/store/index.js';

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chainIDs } from '../../src/unpack/chain.js';
+import { chainIDs } from '../../src/oci/chain-ids.js';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry, runFerryJson } from '../helpers/cli.js';
 import { buildImage, SEVEN_PLATFORMS, platformLabel, type BuiltImage } from '../helpers/image-builder.js';

@@ -232,6 +232,51 @@ describe.runIf(hasSkopeo)('2, 3, 5 and 6. skopeo archives', () => {
     expect(text.stdout).toContain('nothing to change');
   });
 
+  it('7. snapshots have a lifecycle: images rm then gc frees them, fsck removes orphans, a failed import leaves none', async () => {
+    const out = at('skopeo-seven.tar');
+    if (!existsSync(out)) skopeo('copy', '--all', `oci:${at('seven-src')}:seven`, `oci-archive:${out}:seven`);
+    const root = freshRoot();
+    const imported = await runFerryJson<ImportJson>(['--root', root, 'import', out], host('linux/amd64'));
+    const snapshot = imported.images[0]!.unpack!.outcome!.snapshot;
+    expect(existsSync(join(snapshot, 'etc', 'os-release'))).toBe(true);
+    // gc keeps what an image uses.
+    const kept = await runFerryJson<{ removedSnapshots: string[] }>(['--root', root, 'gc']);
+    expect(kept.removedSnapshots).toEqual([]);
+    expect(existsSync(snapshot)).toBe(true);
+    const rm = await runFerry(['--root', root, 'images', 'rm', imported.images[0]!.names[0]!]);
+    expect(rm.code, rm.stderr).toBe(0);
+    const freed = await runFerryJson<{ removedSnapshots: string[]; removedBlobs: unknown[] }>(['--root', root, 'gc']);
+    expect(freed.removedSnapshots).toEqual([snapshot]);
+    expect(freed.removedBlobs.length).toBeGreaterThan(0);
+    expect(existsSync(snapshot)).toBe(false);
+    expect(readdirSync(join(root, 'blobs', 'sha256'))).toEqual([]);
+    // fsck reports and removes an orphan snapshot too.
+    const again = await runFerryJson<ImportJson>(['--root', root, 'import', out], host('linux/amd64'));
+    expect(again.images[0]!.unpack!.outcome!.snapshot).toBe(snapshot);
+    expect((await runFerry(['--root', root, 'images', 'rm', again.images[0]!.names[0]!])).code).toBe(0);
+    const checked = await runFerryJson<{ removedSnapshots: string[]; problems: unknown[] }>(['--root', root, 'fsck']);
+    expect(checked.removedSnapshots).toEqual([snapshot]);
+    expect(existsSync(snapshot)).toBe(false);
+
+    // An import that fails after unpacking its first image (the second lacks a blob of the platform asked for).
+    const layout = at('failing-layout');
+    skopeo('copy', '--all', `oci:${at('seven-src')}:seven`, `oci:${layout}:seven`);
+    const other = await buildImage({ platforms: [{ os: 'linux', architecture: 'amd64' }], seed: 'lost-layer' });
+    const otherSrc = at('failing-src');
+    await writeOciDir(otherSrc, [{ image: other, refName: 'lost' }]);
+    skopeo('copy', '--all', `oci:${otherSrc}:lost`, `oci:${layout}:lost`);
+    const lostLayer = other.manifests[0]!.layers[0]!.desc.digest;
+    run('rm', [join(layout, 'blobs', 'sha256', lostLayer.slice(7))]);
+    const failing = at('failing.tar');
+    run('tar', ['-C', layout, '-cf', failing, '.']);
+    const failRoot = freshRoot();
+    const failed = await runFerry(['--root', failRoot, 'import', '--platform', 'linux/amd64', failing], host('linux/amd64'));
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('ERR_INCOMPLETE');
+    expect(readdirSync(join(failRoot, 'snapshots')).filter((n) => !n.startsWith('tmp-'))).toEqual([]);
+    expect(await runFerryJson<unknown[]>(['--root', failRoot, 'images', 'ls'])).toEqual([]);
+  });
+
   it('5. a docker-save layer whose file is in the archive is that file, whatever LayerSources says', async () => {
     const out = at('skopeo-amd64-docker.tar');
     skopeo('--override-arch', 'amd64', '--override-os', 'linux', 'copy', `oci:${at('seven-src')}:seven`, `docker-archive:${out}:ferry/amd64:1`);

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFerryError } from '../../src/errors.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { DiffIDRecords } from '../../src/store/diffids.js';
-import { chainIDs } from '../../src/unpack/chain.js';
+import { chainIDs } from '../../src/oci/chain-ids.js';
 import { ensureSnapshot, snapshotPath } from '../../src/unpack/snapshot.js';
 import { buildImage } from '../helpers/image-builder.js';
 import { tree } from './sandbox.js';

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFerryError } from '../../src/errors.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
-import { chainIDs } from '../../src/unpack/chain.js';
+import { chainIDs } from '../../src/oci/chain-ids.js';
 import { unpackImage } from '../../src/unpack/unpack-image.js';
 import { buildImage } from '../helpers/image-builder.js';
 import { MemoryContent } from '../helpers/memory-content.js';

@@ -12,7 +12,7 @@ export const fsckCommand: CommandModule<GlobalOptions, GlobalOptions> = {
     // Problems are findings, not a failure to run: the report goes to stdout and the exit code says "not clean".
     if (result.problems.length > 0) process.exitCode = 1;
     emit(argv, result, () => [
-      `checked ${result.checkedBlobs} blob(s) and ${result.checkedRecords} image(s); removed ${result.removedTemp.length} leftover(s) of dead ferry processes`,
+      `checked ${result.checkedBlobs} blob(s) and ${result.checkedRecords} image(s); removed ${result.removedTemp.length} leftover(s) of dead ferry processes and ${result.removedSnapshots.length} orphan snapshot(s)`,
       ...(result.absent.length > 0 ? [`${result.absent.length} blob(s) the images refer to are absent (platforms or attestations not imported)`] : []),
       ...result.problems.map((p) => `problem: ${p.message}`),
       result.problems.length === 0 ? 'store is sound' : `${result.problems.length} problem(s); re-import or re-pull the images named above`,

@@ -1,4 +1,4 @@
-import { digestOf, parseDigest } from '../oci/digest.js';
+import { digestOf, parseDigest } from './digest.js';
 
 /**
  * ChainIDs name a stack of layers by what is in it (image-spec config.md): chainID(L1) = diffID1,

@@ -1,13 +1,12 @@
 import { Transform, type Readable } from 'node:stream';
 import { FerryError } from '../errors.js';
-import { availablePlatforms, isComplete, resolveImage, type ManifestContent, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { availablePlatforms, isComplete, resolveImage, type ManifestContent, type PlatformImage, type PlatformSelection, type ResolvedImage } from './resolve.js';
 import { chain } from '../oci/chain.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex } from '../oci/mediatypes.js';
 import type { ContentSource, ContentTarget } from '../oci/transport.js';
 import { formatPlatform, normalizePlatform } from '../platform/index.js';
 import { OverlaySource } from './overlay-source.js';
-import type { PlatformSelection } from './platform-filter.js';
 import { rewriteIndex } from './rewrite-index.js';
 
 export const DEFAULT_JOBS = 4;

@@ -1,7 +1,7 @@
 import type { Descriptor } from '../oci/descriptor.js';
 import { serializeDocument } from '../oci/document.js';
 import { MediaType } from '../oci/mediatypes.js';
-import type { ResolvedImage } from '../graph/resolve.js';
+import type { ResolvedImage } from './resolve.js';
 
 /**
  * A new index naming only the selected manifests (nested indexes flattened) and their attestations, so an
