@@ -4,6 +4,8 @@ export interface ToolImage {
   names: string[];
   /** The top digest (index or manifest) the tool reports; absent for docker-save archives, which have none. */
   digest?: string;
+  /** True when the image is an index (a list of platforms); false or absent for a single manifest. */
+  index?: boolean;
   /** Per platform, as ferry prints it, the config digest the tool reports (docker/podman image ID). */
   platforms: { label: string; config: string }[];
 }

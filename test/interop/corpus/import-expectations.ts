@@ -26,7 +26,12 @@ export const IMPORT_MODES: ImportMode[] = [
   },
 ];
 
-/** The image of a multi-image archive that leaves a mode nothing to import (the import must then fail). */
-export function imageWithoutPlatform(images: ToolImage[], mode: ImportMode): ToolImage | undefined {
-  return images.find((i) => mode.keeps(i.platforms.map((p) => p.label)).length === 0);
+/**
+ * The platforms an import in `mode` keeps of one image, as the tool reported them. An index keeps what the mode
+ * selects; a single manifest is imported whatever its platform, as `docker load` and `podman load` do, unless
+ * --platform names others. An image that keeps none is listed as not imported; the others import.
+ */
+export function keptPlatforms(image: ToolImage, mode: ImportMode): string[] {
+  const labels = image.platforms.map((p) => p.label);
+  return !image.index && mode.name === 'default' ? labels : mode.keeps(labels);
 }

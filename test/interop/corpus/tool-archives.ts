@@ -58,7 +58,7 @@ export function skopeoArchives(source: SourceLayout, out: string): CorpusArchive
   const ociIndex = r.file('skopeo-oci-index.tar');
   r.run('skopeo', skopeo, ['copy', '--all', '--preserve-digests', src, `oci-archive:${ociIndex}:${CORPUS_REPO}:multi`]);
   const raw = r.run('skopeo', skopeo, ['inspect', '--raw', `oci-archive:${ociIndex}`]);
-  add('skopeo oci-archive (index)', r, ociIndex, [{ names: [`${CORPUS_REPO}:multi`], digest: digestOf(raw), platforms: allPlatforms(source) }]);
+  add('skopeo oci-archive (index)', r, ociIndex, [{ names: [`${CORPUS_REPO}:multi`], digest: digestOf(raw), index: true, platforms: allPlatforms(source) }]);
 
   r = new Recipe(out);
   const dockerArchive = r.file('skopeo-docker-archive.tar');
@@ -70,13 +70,13 @@ export function skopeoArchives(source: SourceLayout, out: string): CorpusArchive
   const zstd = r.file('skopeo-zstd.tar');
   r.run('skopeo', skopeo, ['copy', '--all', '--dest-compress-format', 'zstd', src, `oci-archive:${zstd}:${CORPUS_REPO}:zstd`]);
   const zstdRaw = r.run('skopeo', skopeo, ['inspect', '--raw', `oci-archive:${zstd}`]);
-  add('skopeo oci-archive, zstd layers', r, zstd, [{ names: [`${CORPUS_REPO}:zstd`], digest: digestOf(zstdRaw), platforms: allPlatforms(source) }]);
+  add('skopeo oci-archive, zstd layers', r, zstd, [{ names: [`${CORPUS_REPO}:zstd`], digest: digestOf(zstdRaw), index: true, platforms: allPlatforms(source) }]);
 
   r = new Recipe(out);
   const v2s2 = r.file('skopeo-v2s2.tar');
   r.run('skopeo', skopeo, ['copy', '--all', '--format', 'v2s2', src, `oci-archive:${v2s2}:${CORPUS_REPO}:v2s2`]);
   const v2s2Raw = r.run('skopeo', skopeo, ['inspect', '--raw', `oci-archive:${v2s2}`]);
-  add('skopeo --format v2s2', r, v2s2, [{ names: [`${CORPUS_REPO}:v2s2`], digest: digestOf(v2s2Raw), platforms: allPlatforms(source) }]);
+  add('skopeo --format v2s2', r, v2s2, [{ names: [`${CORPUS_REPO}:v2s2`], digest: digestOf(v2s2Raw), index: true, platforms: allPlatforms(source) }]);
   return archives;
 }
 
@@ -104,7 +104,7 @@ export function umociArchives(source: SourceLayout, out: string): CorpusArchive[
   const images: ToolImage[] = tags.map((tag) => {
     // umoci tags are tag-only ref.names: ferry names them with --base-name, which the matrix passes.
     const names = [`${CORPUS_REPO}:${tag}`];
-    if (tag === 'multi') return { names, digest: digestOfTag(tag), platforms: allPlatforms(source) };
+    if (tag === 'multi') return { names, digest: digestOfTag(tag), index: true, platforms: allPlatforms(source) };
     if (tag === 'repacked') return { names, digest: digestOfTag(tag), platforms: [{ label: 'linux/amd64', config: repackedConfig }] };
     const label = corpusPlatform(tag.replace(/^linux-/, 'linux/').replace(/-(v\d)$/, '/$1')).label;
     return { names, digest: digestOfTag(tag), platforms: onePlatform(source, label) };
@@ -138,9 +138,9 @@ export function ctrArchives(source: SourceLayout, out: string, ociIndexArchive: 
   r.run('ctr', ctr, ['images', 'export', '--platform', 'linux/arm64', one, name]);
   const oneLines = [...r.lines.slice(0, -2), r.lines.at(-1)!];
   return [
-    { id: 'ctr export --all-platforms', tool, recipe: allLines, file: all, images: [{ names: [name], digest, platforms: allPlatforms(source) }] },
+    { id: 'ctr export --all-platforms', tool, recipe: allLines, file: all, images: [{ names: [name], digest, index: true, platforms: allPlatforms(source) }] },
     // The index stays whole while only arm64's blobs are inside: a partial archive.
-    { id: 'ctr export --platform (partial)', tool, recipe: oneLines, file: one, images: [{ names: [name], digest, platforms: onePlatform(source, 'linux/arm64/v8') }] },
+    { id: 'ctr export --platform (partial)', tool, recipe: oneLines, file: one, images: [{ names: [name], digest, index: true, platforms: onePlatform(source, 'linux/arm64/v8') }] },
   ];
 }
 
@@ -217,7 +217,7 @@ export function podmanArchives(out: string, inputs: { amd64: string; arm64: stri
   const pushed = r.file('podman-manifest-push.tar');
   r.run('podman', podman, ['manifest', 'push', '--all', list, `oci-archive:${pushed}:${list}`]);
   const raw = run('skopeo', ['inspect', '--raw', `oci-archive:${pushed}`]);
-  archives.push({ id: 'podman manifest push --all', tool, recipe: r.lines, file: pushed, images: [{ names: [list], digest: digestOf(raw), platforms: allPlatforms(source) }] });
+  archives.push({ id: 'podman manifest push --all', tool, recipe: r.lines, file: pushed, images: [{ names: [list], digest: digestOf(raw), index: true, platforms: allPlatforms(source) }] });
   return archives;
 }
 
