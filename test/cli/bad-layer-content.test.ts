@@ -74,7 +74,8 @@ describe('bad layer content through the CLI', () => {
       expect(result.stderr, c.name).toMatch(new RegExp(`^ferry: [^\\n]*${c.says}[^\\n]*\\(${c.code}\\)\\n$`));
       expect(result.stderr, c.name).not.toContain('free space');
       const listed = await runFerry(['--root', root, 'images', 'ls']);
-      expect(listed.stdout.trim(), c.name).toBe('no images');
+      // Nothing imported: the store is empty, or was never made (images ls then says there is none).
+      expect(listed.stdout.trim() || listed.stderr, c.name).toMatch(/^no images|there is no ferry store/);
     }
   }, 180_000);
 });

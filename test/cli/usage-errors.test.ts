@@ -74,7 +74,7 @@ describe('operating-system errors get the path and a hint, on one line', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain(file);
-    expect(result.stderr).toMatch(/; .*(remove it|choose another|not a directory|a directory)/);
+    expect(result.stderr).toMatch(/; .*(remove it|choose another|not a directory|a directory|new or empty directory)/);
   });
 
   it('ENOENT: artifact pack of a missing file', async () => {
