@@ -102,6 +102,8 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
     const warnings: string[] = [];
     const found: Platform[] = [];
     const available = new Set<string>();
+    // Why images the host runs were left out for lack of blobs: if nothing imports, that is the error to report.
+    const incomplete: FerryError[] = [];
     const keep = new Map<string, Descriptor>();
     const records: { name: string; target: Descriptor }[] = [];
     for (const entry of contents.images) {
@@ -121,6 +123,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
       const platforms = availablePlatforms(resolved).map(formatPlatform);
       for (const p of platforms) available.add(p);
       if (verdict.leaveOut) {
+        if (verdict.incomplete) incomplete.push(verdict.incomplete);
         notImported.push({ names, digest: archived.target.digest, platforms, reason: verdict.leaveOut });
         continue;
       }
@@ -139,6 +142,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
       keep.set(contents.index.desc.digest, contents.index.desc);
       records.push({ name: importNames({ digest: contents.index.desc.digest, refName: opts.indexName, repoTags: [] }, opts)[0]!, target: contents.index.desc });
     }
+    if (images.length === 0 && incomplete.length > 0) throw incomplete[0]!;
     if (images.length === 0 && notImported.length > 0) {
       const choices = notImported.length === 1 ? notImported[0]!.platforms.join(', ') : notImported.map((n) => `${n.names[0] ?? n.digest}: ${n.platforms.join(', ') || 'none'}`).join('; ');
       throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${input.where}: no image has content the host can run (${selection.label})`, {
@@ -182,6 +186,8 @@ function pick(found: ArchiveImage): { containerdName?: string; refName?: string 
 interface Verdict {
   /** Why the image stays out, or undefined when it is imported. */
   leaveOut?: string;
+  /** When it stays out because the content the host runs lacks blobs: the error that says which. */
+  incomplete?: FerryError;
   /** The requested platforms this image has. */
   found: Platform[];
 }
@@ -210,10 +216,13 @@ function judgeImage(resolved: ResolvedImage, single: boolean, requested: Platfor
     if (lie) throw lie;
   }
   const complete = resolved.selected.filter(isComplete);
-  if (single) return complete.length > 0 ? { found: [] } : { found: [], leaveOut: 'incomplete in the archive' };
+  // Under the host filter every selected manifest is one the host runs: one that lacks blobs explains the leave-out.
+  const lacking = resolved.selected.find((s) => !isComplete(s));
+  const incomplete = lacking ? { incomplete: incompleteError(lacking, resolved, label) } : {};
+  if (single) return complete.length > 0 ? { found: [] } : { found: [], leaveOut: 'incomplete in the archive', ...incomplete };
   const runnable = complete.some((s) => s.platform);
   const artifactsOnly = complete.length > 0 && complete.length === resolved.selected.length && !runnable;
-  return runnable || artifactsOnly ? { found: [] } : { found: [], leaveOut: 'no complete platform the host runs' };
+  return runnable || artifactsOnly ? { found: [] } : { found: [], leaveOut: 'no complete platform the host runs', ...incomplete };
 }
 
 /** An explicit --platform must be in some image of the archive; which images lack it is not an error. */
