@@ -199,7 +199,7 @@ export function renderRealistic(results) {
     '',
     '| target | measured | limit | met |',
     '|---|---|---|---|',
-    ...results.targets.map((t) => `| ${t.name} | ${t.value ?? 'n/a'} | ${t.limit} | ${t.met === undefined ? 'n/a' : t.met ? 'yes' : '**no**'} |`),
+    ...results.targets.map((t) => `| ${cell(t.name)} | ${t.value ?? 'n/a'} | ${t.limit} | ${t.met === undefined ? 'n/a' : t.met ? 'yes' : '**no**'} |`),
     '',
   ];
   for (const [key, op] of Object.entries(operations)) {
@@ -210,7 +210,7 @@ export function renderRealistic(results) {
     for (const [name, s] of Object.entries(op)) {
       const r = name.startsWith('ferry') || !ferry ? '—' : (ferry.seconds / s.seconds).toFixed(3);
       const cpu = s.cpuSeconds === undefined ? 'n/a' : s.cpuSeconds.toFixed(2);
-      lines.push(`| ${name} | ${s.seconds.toFixed(2)} | ${s.runs.map((x) => x.toFixed(2)).join(', ')} | ${s.rssMB.toFixed(0)} | ${cpu} | ${r} |`);
+      lines.push(`| ${cell(name)} | ${s.seconds.toFixed(2)} | ${s.runs.map((x) => x.toFixed(2)).join(', ')} | ${s.rssMB.toFixed(0)} | ${cpu} | ${r} |`);
     }
     lines.push('');
   }
@@ -219,4 +219,9 @@ export function renderRealistic(results) {
 
 function mb(bytes) {
   return `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+/** A tool name inside a Markdown table cell (`zstd -dc | tar -x`). */
+function cell(text) {
+  return text.replace(/\|/g, '\\|');
 }
