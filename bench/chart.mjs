@@ -10,7 +10,8 @@ const TOP = 40;
 
 export function barChart({ title, rows }) {
   const max = Math.max(...rows.map((r) => r.seconds), 1e-9);
-  const plot = WIDTH - LABEL - 110;
+  // Room after the longest bar for its value and ratio.
+  const plot = WIDTH - LABEL - 190;
   const ferry = rows.find((r) => r.ferry);
   const height = TOP + rows.length * (BAR + GAP) + 24;
   const bars = rows.map((row, i) => {

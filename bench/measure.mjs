@@ -1,5 +1,5 @@
 /**
- * Timed runs of one command: wall time from spawn to exit, and peak RSS from GNU time (`/usr/bin/time -f %M`,
+ * Timed runs of one command: wall time from spawn to exit, and peak RSS and CPU time from GNU time (`/usr/bin/time -f '%M %U %S'`,
  * Debian package `time`) when it is installed — else from polling /proc/<pid>/status VmHWM of the direct child.
  * `sync` runs before every measurement so one run's dirty pages are not flushed on the next run's clock.
  */
@@ -15,7 +15,7 @@ export const rssSource = existsSync(GNU_TIME) ? 'GNU time %M' : '/proc VmHWM pol
 export async function timed(cmd, args, opts = {}) {
   execFileSync('sync');
   const rssFile = join(tmpdir(), `ferry-bench-rss-${process.pid}`);
-  const [file, argv] = existsSync(GNU_TIME) ? [GNU_TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const [file, argv] = existsSync(GNU_TIME) ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, args];
   const started = performance.now();
   const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], cwd: opts.cwd, env: { ...process.env, ...opts.env } });
   let stderr = '';
@@ -39,11 +39,14 @@ export async function timed(cmd, args, opts = {}) {
   if (poll) clearInterval(poll);
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
   let rssKB = polledKB;
+  let cpuSeconds;
   if (existsSync(GNU_TIME)) {
-    rssKB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    const [kb, user, system] = readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    rssKB = kb;
+    cpuSeconds = user + system;
     rmSync(rssFile, { force: true });
   }
-  return { seconds, rssMB: rssKB / 1024 };
+  return { seconds, rssMB: rssKB / 1024, cpuSeconds };
 }
 
 export function median(values) {
@@ -67,6 +70,8 @@ export class Samples {
     return {
       seconds: median(runs.map((r) => r.seconds)),
       rssMB: Math.max(...runs.map((r) => r.rssMB)),
+      // User + system CPU seconds (GNU time): on a shared machine, a steadier measure of the work than wall time.
+      cpuSeconds: runs.every((r) => r.cpuSeconds !== undefined) ? median(runs.map((r) => r.cpuSeconds)) : undefined,
       runs: runs.map((r) => Number(r.seconds.toFixed(3))),
     };
   }

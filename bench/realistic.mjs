@@ -43,7 +43,7 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
   // Each sample is logged as it is taken: on a busy machine a long run can be followed (and read back) as it goes.
   const record = (samples, op, name, sample) => {
     samples.add(name, sample);
-    log(`  ${op} ${name}: ${sample.seconds.toFixed(2)} s, ${sample.rssMB.toFixed(0)} MB`);
+    log(`  ${op} ${name}: ${sample.seconds.toFixed(2)} s, ${sample.rssMB.toFixed(0)} MB${sample.cpuSeconds === undefined ? '' : `, ${sample.cpuSeconds.toFixed(2)} CPU s`}`);
   };
 
   // Stores to unpack from, made once, untimed: the gzip image, and the zstd one (same name, so a store of its own).
@@ -75,7 +75,7 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
       const copy = await timed('skopeo', ['copy', '--all', '-q', `oci-archive:${image.archive1x}`, `oci:${oci}:1`]);
       const layout = umociLayoutFor(fresh('skopeo-umoci-layout'), join(oci, 'blobs'), image.amd64Manifest);
       const unpack = await timed('umoci', ['unpack', '--image', `${layout}:amd64`, fresh('skopeo-bundle')]);
-      record(ops.import, 'import', 'skopeo copy + umoci unpack', { seconds: copy.seconds + unpack.seconds, rssMB: Math.max(copy.rssMB, unpack.rssMB) });
+      record(ops.import, 'import', 'skopeo copy + umoci unpack', { seconds: copy.seconds + unpack.seconds, rssMB: Math.max(copy.rssMB, unpack.rssMB), cpuSeconds: copy.cpuSeconds + unpack.cpuSeconds });
       fresh('skopeo-oci');
       fresh('skopeo-umoci-layout');
       fresh('skopeo-bundle');
@@ -199,17 +199,18 @@ export function renderRealistic(results) {
     '',
     '| target | measured | limit | met |',
     '|---|---|---|---|',
-    ...results.targets.map((t) => `| ${t.name} | ${t.value ?? 'n/a'} | ${t.limit} | ${t.met === undefined ? 'n/a' : t.met ? 'yes' : '**no**'} |`),
+    ...results.targets.map((t) => `| ${cell(t.name)} | ${t.value ?? 'n/a'} | ${t.limit} | ${t.met === undefined ? 'n/a' : t.met ? 'yes' : '**no**'} |`),
     '',
   ];
   for (const [key, op] of Object.entries(operations)) {
     if (Object.keys(op).length === 0) continue;
     const ferry = Object.entries(op).find(([name]) => name.startsWith('ferry'))?.[1];
     lines.push(`### ${results.titles[key]}`, '', `![${results.titles[key]}](${results.charts[key]})`, '');
-    lines.push('| tool | median s | runs (s) | peak RSS MB | ferry / tool |', '|---|---|---|---|---|');
+    lines.push('| tool | median s | runs (s) | peak RSS MB | CPU s (user + sys) | ferry / tool |', '|---|---|---|---|---|---|');
     for (const [name, s] of Object.entries(op)) {
       const r = name.startsWith('ferry') || !ferry ? '—' : (ferry.seconds / s.seconds).toFixed(3);
-      lines.push(`| ${name} | ${s.seconds.toFixed(2)} | ${s.runs.map((x) => x.toFixed(2)).join(', ')} | ${s.rssMB.toFixed(0)} | ${r} |`);
+      const cpu = s.cpuSeconds === undefined ? 'n/a' : s.cpuSeconds.toFixed(2);
+      lines.push(`| ${cell(name)} | ${s.seconds.toFixed(2)} | ${s.runs.map((x) => x.toFixed(2)).join(', ')} | ${s.rssMB.toFixed(0)} | ${cpu} | ${r} |`);
     }
     lines.push('');
   }
@@ -218,4 +219,9 @@ export function renderRealistic(results) {
 
 function mb(bytes) {
   return `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+/** A tool name inside a Markdown table cell (`zstd -dc | tar -x`). */
+function cell(text) {
+  return text.replace(/\|/g, '\\|');
 }
