@@ -13,7 +13,7 @@ import { MATRIX_HOST } from './corpus/import-expectations.js';
 import { CORPUS_REPO } from './corpus/source-layout.js';
 import { startContainerd, type Containerd } from './harness/containerd.js';
 import { openContainersStorage, type ContainersStorage } from './harness/containers-storage.js';
-import { buildahRootfs, dockerRootfs, podmanRootfs } from './harness/consumer-rootfs.js';
+import { buildahRootfs, ctrRootfs, dockerRootfs, podmanRootfs } from './harness/consumer-rootfs.js';
 import { startDockerd, type DockerEngine } from './harness/dockerd.js';
 import { describeInterop, missingNeed } from './harness/requirements.js';
 import { diffTrees, readTree, type Tree } from './harness/rootfs-tree.js';
@@ -140,7 +140,7 @@ describeInterop('ferry exports → docker, podman, ctr, skopeo, buildah', CORPUS
     }
   });
 
-  it.each(EXPORTS.map((e) => ({ e, id: e.id })))('$id: ctr images import --all-platforms', ({ e }) => {
+  it.each(EXPORTS.map((e) => ({ e, id: e.id })))('$id: ctr images import --all-platforms', async ({ e }) => {
     const x = exported.get(e.id)!;
     const compressed = e.args.includes('--compress');
     if (compressed) {
@@ -158,6 +158,9 @@ describeInterop('ferry exports → docker, podman, ctr, skopeo, buildah', CORPUS
       expect(line!.split(/\s+/)[2]).toBe(image.digest);
       const platforms = e.platforms === 'arm64' ? ['linux/arm64/v8'] : image.platforms;
       for (const p of platforms) expect(line).toContain(p);
+      // ctr mounts the platform asked for: the host's, or arm64 when that is all the archive holds.
+      const label = e.platforms === 'arm64' ? 'linux/arm64/v8' : MATRIX_HOST;
+      if (image.name === MULTI) expect(diffTrees(await ctrRootfs(containerd, image.name, label), ferryTrees.get(label)!)).toEqual([]);
       containerd.ctr(['images', 'rm', image.name]);
     }
   });

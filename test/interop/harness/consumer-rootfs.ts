@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Containerd } from './containerd.js';
 import type { ContainersStorage } from './containers-storage.js';
 import type { DockerEngine } from './dockerd.js';
 import { readTree, withoutPaths, type Tree } from './rootfs-tree.js';
@@ -41,5 +42,24 @@ export async function buildahRootfs(containers: ContainersStorage, container: st
     return await readTree(path);
   } finally {
     containers.buildah(['umount', container]);
+  }
+}
+
+/**
+ * The rootfs of one platform of an image in containerd, read through `ctr images mount` (which unpacks that
+ * platform into the default snapshotter first). `--rm` on unmount drops the snapshot, so the next mount of the
+ * same image unpacks afresh.
+ */
+export async function ctrRootfs(containerd: Containerd, image: string, platform: string): Promise<Tree> {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-ctr-mount-'));
+  try {
+    containerd.ctr(['images', 'mount', '--platform', platform, image, dir]);
+    try {
+      return await readTree(dir);
+    } finally {
+      containerd.ctr(['images', 'unmount', '--rm', dir]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
