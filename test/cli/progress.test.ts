@@ -3,18 +3,18 @@
  * pseudo-terminal, and the test reads what was drawn. Without a terminal, or with --quiet, nothing is drawn.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry } from '../helpers/cli.js';
 import { buildImage } from '../helpers/image-builder.js';
+import { describeInterop, type ToolNeed } from '../interop/harness/requirements.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ferry', import.meta.url));
-const hasScript = existsSync('/usr/bin/script');
-if (!hasScript && !process.env.CI) console.warn('progress tests: /usr/bin/script is missing (apt-get install bsdutils); skipping');
+const SCRIPT_NEED: ToolNeed = { debianPackage: 'bsdutils', tools: ['script'] };
 
 let dir: string;
 let archive: string;
@@ -49,7 +49,7 @@ function frames(screen: string): string[] {
 
 const ferry = (args: string) => `"${process.execPath}" "${BIN}" ${args}`;
 
-describe.skipIf(!hasScript && !process.env.CI)('progress on a terminal', () => {
+describeInterop('progress on a terminal', [SCRIPT_NEED], () => {
   it('import shows reading with rate and ETA, then unpacking layer i of n with files, rate and ETA', () => {
     const store = join(dir, 's1');
     const drawn = frames(inTerminal(ferry(`--root "${store}" import "${archive}"`)));

@@ -5,13 +5,12 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry, runFerryJson } from '../helpers/cli.js';
 import { buildImage, SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
-import { freePort, hasRegistry, startRegistry, type RunningRegistry } from '../registry/registry-server.js';
-
-if (!hasRegistry) console.warn('registry CLI tests: /usr/bin/docker-registry is missing (apt-get install docker-registry); skipping');
+import { describeInterop, REGISTRY_NEED } from '../interop/harness/requirements.js';
+import { freePort, startRegistry, type RunningRegistry } from '../registry/registry-server.js';
 
 const NAME = 'docker.io/library/seven:1';
 const AMD64_HOST = { FERRY_PLATFORM: 'linux/amd64' };
@@ -34,7 +33,7 @@ interface ImportJson {
   images: { names: string[]; digest: string; platforms: string[] }[];
 }
 
-describe.skipIf(!hasRegistry)('ferry push, pull and copy with docker-registry', () => {
+describeInterop('ferry push, pull and copy with docker-registry', [REGISTRY_NEED], () => {
   let registry: RunningRegistry;
   let dir: string;
   let root: string;

@@ -7,20 +7,18 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry } from '../helpers/cli.js';
 import { buildImage, FOUR_PLATFORMS } from '../helpers/image-builder.js';
-import { hasRegistry, startRegistry, type RunningRegistry } from '../registry/registry-server.js';
-
-const inCi = Boolean(process.env.CI);
-if (!hasRegistry && !inCi) console.warn('credential CLI tests: /usr/bin/docker-registry is missing (apt-get install docker-registry); skipping');
+import { describeInterop, REGISTRY_NEED } from '../interop/harness/requirements.js';
+import { startRegistry, type RunningRegistry } from '../registry/registry-server.js';
 
 const USER = 'alice';
 const PASSWORD = 'pa:ss w0rd';
 const NAME = 'docker.io/library/creds:1';
 
-describe.skipIf(!hasRegistry && !inCi)('registry credentials', () => {
+describeInterop('registry credentials', [REGISTRY_NEED], () => {
   let registry: RunningRegistry;
   let dir: string;
   let root: string;

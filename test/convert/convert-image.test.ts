@@ -8,7 +8,8 @@ import { convertStoredImage } from '../../src/ops/convert-image.js';
 import { Store } from '../../src/store/index.js';
 import { streamToBuffer } from '../helpers/tar.js';
 import { type BuiltImage, buildImage } from '../helpers/image-builder.js';
-import { hasTool, run } from '../interop/harness/tools.js';
+import { describeInterop, SKOPEO_NEED } from '../interop/harness/requirements.js';
+import { run } from '../interop/harness/tools.js';
 import { storeImage, unpackedTree } from './helpers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -154,7 +155,7 @@ describe('convert --docker / --oci', () => {
   });
 });
 
-describe.runIf(hasTool('skopeo'))('skopeo reads what convert wrote (Debian package skopeo)', () => {
+describeInterop('skopeo reads what convert wrote', [SKOPEO_NEED], () => {
   it.each([
     ['example.com/app:zstd-from-gzip', MediaType.ociLayerZstd],
     ['example.com/app:none-from-zstd', MediaType.ociLayer],

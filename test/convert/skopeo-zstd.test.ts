@@ -3,14 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { transcodeLayer } from '../../src/convert/index.js';
 import type { Descriptor } from '../../src/oci/descriptor.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import type { ContentSource } from '../../src/oci/transport.js';
 import { Store } from '../../src/store/index.js';
 import { buildImage, type BuiltImage } from '../helpers/image-builder.js';
-import { hasTool } from '../interop/harness/tools.js';
+import { describeInterop, SKOPEO_NEED } from '../interop/harness/requirements.js';
 import { storeImage } from './helpers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -23,7 +23,7 @@ function layoutSource(dir: string): ContentSource {
   };
 }
 
-describe.runIf(hasTool('skopeo'))('skopeo copy --dest-compress-format zstd', () => {
+describeInterop('skopeo copy --dest-compress-format zstd', [SKOPEO_NEED], () => {
   let tmp: { dir: string; cleanup(): Promise<void> };
   let image: BuiltImage;
 

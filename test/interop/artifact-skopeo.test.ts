@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Annotation, type Descriptor } from '../../src/oci/descriptor.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { EMPTY_JSON, MediaType } from '../../src/oci/mediatypes.js';
@@ -16,11 +16,9 @@ import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry } from '../helpers/cli.js';
 import { type BuiltImage, buildImage } from '../helpers/image-builder.js';
 import { MemoryContent } from '../helpers/memory-content.js';
-import { hasTool } from './harness/tools.js';
+import { describeInterop, SKOPEO_NEED } from './harness/requirements.js';
 
 const run = promisify(execFile);
-const hasSkopeo = hasTool('skopeo');
-if (!hasSkopeo) console.warn('skipping artifact-skopeo interop tests: skopeo is not on PATH (apt-get install skopeo)');
 
 async function skopeo(...args: string[]): Promise<void> {
   await run('skopeo', ['--insecure-policy', ...args], { maxBuffer: 64 << 20, env: { ...process.env, TMPDIR: tmpdir() } });
@@ -41,7 +39,7 @@ function referrer(content: MemoryContent, subject: Descriptor, artifactType: str
   return content.put(MediaType.ociManifest, bytes, { artifactType });
 }
 
-describe.runIf(hasSkopeo)('artifacts and attestations through ferry and skopeo', () => {
+describeInterop('artifacts and attestations through ferry and skopeo', [SKOPEO_NEED], () => {
   let dir: string;
   let image: BuiltImage;
   let content: MemoryContent;

@@ -3,31 +3,20 @@
  * every blob must come back with the digests ferry was given; as a docker archive (manifest.json), the selected
  * platform's config must come back unchanged. Skipped, with a message, when skopeo is not installed.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeArchive } from '../../src/archive/write/archive-writer.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { type BuiltImage, buildImage, platformLabel } from '../helpers/image-builder.js';
 import { imageBlobs, mergedContent, planFor } from '../archive/write/export-fixtures.js';
+import { describeInterop, SKOPEO_NEED, UMOCI_NEED } from './harness/requirements.js';
 
 const run = promisify(execFile);
-
-function onPath(tool: string): boolean {
-  try {
-    execFileSync('which', [tool], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasSkopeo = onPath('skopeo');
-if (!hasSkopeo) console.warn('skipping export-skopeo interop tests: skopeo is not on PATH (apt-get install skopeo)');
 
 async function skopeo(...args: string[]): Promise<string> {
   // --insecure-policy: the test machine may have no /etc/containers/policy.json, and nothing here is trusted anyway.
@@ -35,7 +24,7 @@ async function skopeo(...args: string[]): Promise<string> {
   return stdout;
 }
 
-describe.runIf(hasSkopeo)('skopeo reads ferry exports', () => {
+describeInterop('skopeo reads ferry exports', [SKOPEO_NEED], () => {
   let dir: string;
   let archive: string;
   let image: BuiltImage;
@@ -105,7 +94,7 @@ describe.runIf(hasSkopeo)('skopeo reads ferry exports', () => {
   });
 });
 
-describe.runIf(onPath('umoci'))('umoci unpacks ferry exports', () => {
+describeInterop('umoci unpacks ferry exports', [UMOCI_NEED], () => {
   it('unpacks a single-platform image from the extracted OCI layout', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ferry-export-umoci-'));
     try {

@@ -6,18 +6,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runFerry, runFerryJson } from '../helpers/cli.js';
 import { buildImage, SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
 import { tempDir, type TempDir } from '../helpers/temp-dir.js';
-import { startContainerd } from './harness/containerd.js';
+import { CONTAINERD_NEED, startContainerd } from './harness/containerd.js';
 import { writeOciDir } from './harness/oci-dir.js';
-import { run, toolForTests } from './harness/tools.js';
+import { describeInterop, SKOPEO_NEED, UMOCI_NEED, type ToolNeed } from './harness/requirements.js';
+import { run } from './harness/tools.js';
 
-const hasUmoci = toolForTests('umoci', 'umoci');
-const hasSkopeo = toolForTests('skopeo', 'skopeo');
-const hasPodman = toolForTests('podman', 'podman');
-const hasCtr = toolForTests('ctr', 'containerd') && toolForTests('containerd', 'containerd');
+/** The podman block keeps its own vfs store (below), so unlike PODMAN_NEED's containers-storage it does not ask for root. */
+const PODMAN_SAVE_NEED: ToolNeed = { debianPackage: 'podman', tools: ['podman'] };
 
 interface ImportJson {
   images: {
@@ -60,7 +59,7 @@ beforeAll(async () => {
 });
 afterAll(() => tmp?.cleanup());
 
-describe.runIf(hasUmoci)('1. a umoci layout of 8 tagged images imports per image', () => {
+describeInterop('1. a umoci layout of 8 tagged images imports per image', [UMOCI_NEED], () => {
   let archive: string;
   beforeAll(() => {
     const layout = at('umoci-layout');
@@ -106,7 +105,7 @@ describe.runIf(hasUmoci)('1. a umoci layout of 8 tagged images imports per image
   });
 });
 
-describe.runIf(hasPodman && hasSkopeo)('1, 2 and 4. podman archives', () => {
+describeInterop('1, 2 and 4. podman archives', [PODMAN_SAVE_NEED, SKOPEO_NEED], () => {
   let multi: string;
   let ociArchive: string;
   let arm64: BuiltImage;
@@ -166,7 +165,7 @@ describe.runIf(hasPodman && hasSkopeo)('1, 2 and 4. podman archives', () => {
   });
 });
 
-describe.runIf(hasSkopeo)('2, 3, 5 and 6. skopeo archives', () => {
+describeInterop('2, 3, 5 and 6. skopeo archives', [SKOPEO_NEED], () => {
   it('1. a layout of two indexes imports the one with the host platform and lists the other with its platforms', async () => {
     const armOnly = await buildImage({ platforms: [{ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 'arm', variant: 'v7' }], seed: 'arm-only' });
     const src = at('two-indexes-src');
@@ -320,7 +319,7 @@ describe.runIf(hasSkopeo)('2, 3, 5 and 6. skopeo archives', () => {
   });
 });
 
-describe.runIf(hasCtr && hasSkopeo && process.getuid?.() === 0)('4. a partial ctr export', () => {
+describeInterop('4. a partial ctr export', [CONTAINERD_NEED, SKOPEO_NEED], () => {
   it('"available:" lists only the platform whose content is there, not the six the index names', async () => {
     const full = at('ctr-seven.tar');
     skopeo('copy', '--all', `oci:${at('seven-src')}:seven`, `oci-archive:${full}:seven`);

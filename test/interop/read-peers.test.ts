@@ -7,17 +7,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { readArchive } from '../../src/archive/read/index.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { type BuiltImage, buildImage } from '../helpers/image-builder.js';
 import { MemoryContent } from '../helpers/memory-content.js';
-import { hasTool, run } from './harness/tools.js';
+import { itInterop, SKOPEO_NEED, UMOCI_NEED } from './harness/requirements.js';
+import { run } from './harness/tools.js';
 
-const hasSkopeo = hasTool('skopeo');
-const hasUmoci = hasTool('umoci');
-if (!hasSkopeo) console.warn('skipping read-peers skopeo tests: skopeo is not on PATH (apt-get install skopeo)');
-if (!hasUmoci) console.warn('skipping read-peers umoci tests: umoci is not on PATH (apt-get install umoci)');
 
 /** Writes a BuiltImage as an OCI layout directory, the source skopeo copies from. */
 async function writeLayout(dir: string, image: BuiltImage, refName: string): Promise<void> {
@@ -53,7 +50,7 @@ describe('reading archives peer tools wrote', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it.runIf(hasSkopeo)('skopeo oci-archive: the index and every platform come back unchanged', async () => {
+  itInterop('skopeo oci-archive: the index and every platform come back unchanged', [SKOPEO_NEED], async () => {
     const out = join(dir, 'skopeo-oci.tar');
     skopeo('copy', '--all', `oci:${join(dir, 'src')}:v1`, `oci-archive:${out}:v1`);
     const { contents, sink } = await readFileArchive(out);
@@ -62,7 +59,7 @@ describe('reading archives peer tools wrote', () => {
     for (const [digest, bytes] of image.content.blobs) expect(sink.blobs.get(digest)?.equals(bytes), digest).toBe(true);
   });
 
-  it.runIf(hasSkopeo)('skopeo docker-archive: one platform as a synthesized schema2 manifest with plain-tar layers', async () => {
+  itInterop('skopeo docker-archive: one platform as a synthesized schema2 manifest with plain-tar layers', [SKOPEO_NEED], async () => {
     const out = join(dir, 'skopeo-docker.tar');
     const amd64 = image.manifests[0]!;
     skopeo('--override-arch', 'amd64', '--override-os', 'linux', 'copy', `oci:${join(dir, 'src')}:v1`, `docker-archive:${out}:ferry/app:v1`);
@@ -80,7 +77,7 @@ describe('reading archives peer tools wrote', () => {
     );
   });
 
-  it.runIf(hasUmoci)('umoci layout tarred with ./ names: a tag-only ref.name on a manifest', async () => {
+  itInterop('umoci layout tarred with ./ names: a tag-only ref.name on a manifest', [UMOCI_NEED], async () => {
     const layout = join(dir, 'umoci');
     run('umoci', ['init', '--layout', layout]);
     run('umoci', ['new', '--image', `${layout}:v2`]);

@@ -6,22 +6,20 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
 import { pullImage } from '../../src/ops/pull.js';
 import { pushImage } from '../../src/ops/push.js';
 import { Store } from '../../src/store/index.js';
 import { SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
-import { hasRegistry, type RunningRegistry } from '../registry/registry-server.js';
+import type { RunningRegistry } from '../registry/registry-server.js';
 import { startRegistryWithImage, stopRegistryWithImage, storeHas } from '../registry/fixtures.js';
 import type { TempDir } from '../helpers/temp-dir.js';
-import { hasTool } from './harness/tools.js';
+import { describeInterop, REGISTRY_NEED, SKOPEO_NEED } from './harness/requirements.js';
 
 const run = promisify(execFile);
-const ready = hasRegistry && hasTool('skopeo');
-if (!ready) console.warn('registry-skopeo: needs docker-registry and skopeo (apt-get install docker-registry skopeo); skipping');
 
-describe.skipIf(!ready)('ferry and skopeo through docker-registry', () => {
+describeInterop('ferry and skopeo through docker-registry', [REGISTRY_NEED, SKOPEO_NEED], () => {
   let registry: RunningRegistry;
   let tmp: TempDir;
   let store: Store;

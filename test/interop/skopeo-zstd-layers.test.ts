@@ -4,21 +4,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { runFerry } from '../helpers/cli.js';
 import { buildRealisticImage, REALISTIC_BIG_FILE } from '../helpers/realistic-image.js';
 import { treeLines } from '../helpers/tree-digest.js';
-import { hasTool, run } from './harness/tools.js';
-
-const available = hasTool('skopeo');
-if (!available && process.env.CI === 'true') throw new Error('skopeo is required in CI (apt-get install skopeo)');
-if (!available) console.warn('skopeo-zstd-layers: skopeo is missing (apt-get install skopeo); skipping');
+import { describeInterop, SKOPEO_NEED } from './harness/requirements.js';
+import { run } from './harness/tools.js';
 
 const HOST = { FERRY_PLATFORM: 'linux/amd64' };
 const NAME = 'example.com/skopeo/zstd:1';
 
-describe.runIf(available)('skopeo copy --dest-compress-format zstd, imported and unpacked by ferry', () => {
+describeInterop('skopeo copy --dest-compress-format zstd, imported and unpacked by ferry', [SKOPEO_NEED], () => {
   let dir: string;
   let gzipTar: string;
   let zstdTar: string;

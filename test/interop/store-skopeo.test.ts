@@ -6,24 +6,14 @@ import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { buildImage, type BuiltImage } from '../helpers/image-builder.js';
 import { tempDir, type TempDir } from '../helpers/temp-dir.js';
+import { itInterop, SKOPEO_NEED, UMOCI_NEED } from './harness/requirements.js';
 
 const run = promisify(execFile);
 
-async function onPath(tool: string): Promise<boolean> {
-  return run('sh', ['-c', `command -v ${tool}`]).then(
-    () => true,
-    () => false,
-  );
-}
-
-const hasSkopeo = await onPath('skopeo');
-const hasUmoci = await onPath('umoci');
-if (!hasSkopeo) console.warn('store-skopeo: skopeo is not on PATH (apt-get install skopeo); skipping the skopeo checks');
-if (!hasUmoci) console.warn('store-skopeo: umoci is not on PATH (apt-get install umoci); skipping the umoci check');
 
 const MULTI = 'docker.io/library/alpine:3.19';
 const SINGLE = 'example.com:5000/team/app:v1';
@@ -58,14 +48,14 @@ describe('the store read by skopeo and umoci', () => {
   });
   afterAll(() => tmp?.cleanup());
 
-  it.skipIf(!hasSkopeo)('skopeo inspect --raw finds each image by its full name', async () => {
+  itInterop('skopeo inspect --raw finds each image by its full name', [SKOPEO_NEED], async () => {
     const { stdout: index } = await run('skopeo', ['inspect', '--raw', `oci:${root}:${MULTI}`]);
     expect(index).toBe(multi.index.bytes.toString());
     const { stdout: manifest } = await run('skopeo', ['inspect', '--raw', `oci:${root}:${SINGLE}`]);
     expect(manifest).toBe(single.manifests[0]!.bytes.toString());
   });
 
-  it.skipIf(!hasSkopeo)('skopeo inspect picks a platform of the multi-platform image', async () => {
+  itInterop('skopeo inspect picks a platform of the multi-platform image', [SKOPEO_NEED], async () => {
     const { stdout } = await run('skopeo', ['--override-os', 'linux', '--override-arch', 'arm64', 'inspect', `oci:${root}:${MULTI}`]);
     const arm64 = multi.manifests.find((m) => m.platform.architecture === 'arm64')!;
     // Digest is that of what the name points at (the index); the rest describes the chosen platform.
@@ -77,7 +67,7 @@ describe('the store read by skopeo and umoci', () => {
     });
   });
 
-  it.skipIf(!hasSkopeo)('skopeo copy --all copies every blob out of the store', async () => {
+  itInterop('skopeo copy --all copies every blob out of the store', [SKOPEO_NEED], async () => {
     const out = join(tmp.dir, 'copied');
     await run('skopeo', ['copy', '--all', '--quiet', `oci:${root}:${MULTI}`, `dir:${out}`]);
     expect(await readFile(join(out, 'manifest.json'), 'utf8')).toBe(multi.index.bytes.toString());
@@ -91,7 +81,7 @@ describe('the store read by skopeo and umoci', () => {
     }
   });
 
-  it.skipIf(!hasUmoci)('umoci lists the stored names', async () => {
+  itInterop('umoci lists the stored names', [UMOCI_NEED], async () => {
     const { stdout } = await run('umoci', ['ls', '--layout', root]);
     expect(stdout.trim().split('\n').sort()).toEqual([MULTI, SINGLE].sort());
   });

@@ -3,7 +3,7 @@
  * these tests. Skipped with a message when the package is not installed.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { digestOf } from '../../src/oci/digest.js';
 import { EMPTY_JSON, MediaType } from '../../src/oci/mediatypes.js';
 import { copyImage } from '../../src/ops/copy.js';
@@ -14,11 +14,10 @@ import { parseReference } from '../../src/oci/reference.js';
 import { Store } from '../../src/store/index.js';
 import { buildImage, SEVEN_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';
 import { MemoryContent } from '../helpers/memory-content.js';
-import { hasRegistry, type RunningRegistry } from './registry-server.js';
+import { describeInterop, REGISTRY_NEED } from '../interop/harness/requirements.js';
+import type { RunningRegistry } from './registry-server.js';
 import { startRegistryWithImage, stopRegistryWithImage, storeHas, storeImage } from './fixtures.js';
 import type { TempDir } from '../helpers/temp-dir.js';
-
-if (!hasRegistry) console.warn('registry tests: /usr/bin/docker-registry is missing (apt-get install docker-registry); skipping');
 
 const SEVEN = 'docker.io/library/seven:1';
 
@@ -31,7 +30,7 @@ function leafBlobs(image: BuiltImage): number {
   return image.content.blobs.size - manifestCount(image);
 }
 
-describe.skipIf(!hasRegistry)('push and pull with docker-registry', () => {
+describeInterop('push and pull with docker-registry', [REGISTRY_NEED], () => {
   let registry: RunningRegistry;
   let tmp: TempDir;
   let store: Store;

@@ -24,7 +24,8 @@ import { MemoryContent } from '../helpers/memory-content.js';
 import { schema1Payload, signSchema1 } from '../helpers/schema1.js';
 import { startFaultServer, type FaultServer } from './fault-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { hasRegistry, startRegistry } from './registry-server.js';
+import { itInterop, REGISTRY_NEED } from '../interop/harness/requirements.js';
+import { startRegistry } from './registry-server.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 
@@ -112,7 +113,7 @@ describe('schema1 images from a registry', () => {
     }
   });
 
-  it.skipIf(!hasRegistry)('copies a schema1 image into docker-registry as schema2', async () => {
+  itInterop('copies a schema1 image into docker-registry as schema2', [REGISTRY_NEED], async () => {
     const registry = await startRegistry();
     try {
       const store = await Store.open(join(tmp.dir, 'store-copy'));

@@ -18,6 +18,19 @@ export function missingNeed(needs: ToolNeed[]): string | undefined {
   return undefined;
 }
 
+export const SKOPEO_NEED: ToolNeed = { debianPackage: 'skopeo', tools: ['skopeo'] };
+export const UMOCI_NEED: ToolNeed = { debianPackage: 'umoci', tools: ['umoci'] };
+export const REGISTRY_NEED: ToolNeed = { debianPackage: 'docker-registry', tools: ['docker-registry'] };
+
+const inCi = (): boolean => process.env.CI === 'true';
+
+/** The one test that stands in for a block or test whose tools are missing in CI: it fails naming the package. */
+function failMissing(name: string, missing: string): void {
+  it(`${name}: has its tools installed`, () => {
+    throw new Error(`${name}: ${missing}`);
+  });
+}
+
 /**
  * A describe block for an interop suite. When its tools are missing it skips locally with one line naming the
  * Debian package; with CI=true it fails instead, so a CI machine without the tools cannot pass by skipping.
@@ -26,14 +39,23 @@ export function describeInterop(name: string, needs: ToolNeed[], body: () => voi
   const missing = missingNeed(needs);
   if (missing === undefined) {
     describe(name, body);
-  } else if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has its tools installed', () => {
-        throw new Error(`${name}: ${missing}`);
-      });
-    });
+  } else if (inCi()) {
+    describe(name, () => failMissing(name, missing));
   } else {
     process.stderr.write(`skipping ${name}: ${missing}\n`);
     describe.skip(name, body);
+  }
+}
+
+/** One test that needs peer tools, inside a block that does not: skips or fails as describeInterop does. */
+export function itInterop(name: string, needs: ToolNeed[], fn: () => unknown): void {
+  const missing = missingNeed(needs);
+  if (missing === undefined) {
+    it(name, fn);
+  } else if (inCi()) {
+    failMissing(name, missing);
+  } else {
+    process.stderr.write(`skipping ${name}: ${missing}\n`);
+    it.skip(name, fn);
   }
 }

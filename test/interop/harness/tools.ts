@@ -19,14 +19,3 @@ export function run(cmd: string, args: string[], opts: { input?: Buffer } = {}):
     throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr || e.message}`);
   }
 }
-
-/**
- * Whether the tests that drive `name` run: when it is installed, and always in CI (CI=true), where a missing
- * tool must fail the test rather than skip it. Locally a missing tool skips, with one line naming the package.
- */
-export function toolForTests(name: string, debianPackage: string): boolean {
-  if (hasTool(name)) return true;
-  if (process.env.CI === 'true') return true;
-  console.warn(`skipping tests that need ${name}: apt-get install ${debianPackage}`);
-  return false;
-}
