@@ -15,7 +15,7 @@ import { startContainerd, type Containerd } from './harness/containerd.js';
 import { openContainersStorage, type ContainersStorage } from './harness/containers-storage.js';
 import { buildahRootfs, ctrRootfs, dockerRootfs, podmanRootfs } from './harness/consumer-rootfs.js';
 import { startDockerd, type DockerEngine } from './harness/dockerd.js';
-import { describeInterop, missingNeed } from './harness/requirements.js';
+import { describeInterop, missingNeed, type ToolNeed } from './harness/requirements.js';
 import { diffTrees, readTree, type Tree } from './harness/rootfs-tree.js';
 import { run } from './harness/tools.js';
 
@@ -51,9 +51,12 @@ interface Exported {
   warnings: string[];
 }
 
+/** ctr 1.6 imports a plain tar only: the zstd-compressed export reaches it through `zstd -dc`. */
+const ZSTD_NEED: ToolNeed = { debianPackage: 'zstd', tools: ['zstd'] };
+
 const corpus: Corpus | undefined = missingNeed(CORPUS_NEEDS) ? undefined : await loadCorpus();
 
-describeInterop('ferry exports → docker, podman, ctr, skopeo, buildah', CORPUS_NEEDS, () => {
+describeInterop('ferry exports → docker, podman, ctr, skopeo, buildah', [...CORPUS_NEEDS, ZSTD_NEED], () => {
   let tmp: TempDir;
   let root: string;
   let docker: DockerEngine;
