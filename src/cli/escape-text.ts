@@ -8,7 +8,6 @@ export function escapeText(text: string): string {
   return text.replace(CONTROL_CHARACTERS, escapeCharacter);
 }
 
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -14,7 +14,6 @@ import { tarBytes } from '../helpers/tar.js';
 import { blob, imageOf, layoutTar } from './hostile-corpus.js';
 
 const FORGED = '\nferry: forged second line (ERR_NONE)\x1b]0;pwned\x07\x1b[2J\r\u009b31m\u2028';
-// eslint-disable-next-line no-control-regex -- the invariant is about control characters
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 
 let dir: string;
