@@ -21,6 +21,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { contentPadding, END_OF_ARCHIVE, encodeHeader } from '../dist/archive/write/tar-header.js';
+import { formatPlatform, mulberry32, textPool } from './synthetic.mjs';
 
 /** Bump when the generated content changes, so stale caches are rebuilt. */
 const GENERATOR_VERSION = 1;
@@ -156,25 +157,6 @@ function* layerEntries(job, text) {
   }
 }
 
-/** Pseudo-text: words of 2–10 letters, chosen with a skewed (Zipf-like) frequency, spaces and line breaks. */
-function textPool(bytes, seed) {
-  const rand = mulberry32(seed);
-  const letters = 'etaoinshrdlucmfwypvbgkjqxz';
-  const words = Array.from({ length: 20000 }, () => {
-    let w = '';
-    for (let i = 2 + Math.floor(rand() * 9); i > 0; i--) w += letters[Math.floor(rand() ** 2 * letters.length)];
-    return w;
-  });
-  const parts = [];
-  let length = 0;
-  while (length < bytes) {
-    const word = words[Math.floor(rand() ** 3 * words.length)] + (rand() < 0.08 ? '\n' : ' ');
-    parts.push(word);
-    length += word.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, bytes);
-}
-
 /** Writes an archive whose images use each body `copies` times, each time with a different tail. */
 async function writeArchive(path, bodies, copies) {
   const blobs = []; // { digest, bytes? , parts? }
@@ -267,21 +249,6 @@ async function mapLimit(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: limit }, worker));
   return results;
-}
-
-export function formatPlatform(p) {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const json = (value) => Buffer.from(JSON.stringify(value));

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { formatPlatform, mulberry32, textPool } from './synthetic.mjs';
 
 const GENERATOR_VERSION = 1;
 export const REALISTIC_IMAGE = 'docker.io/library/ferry-realistic:1';
@@ -377,40 +378,6 @@ async function fileDigest(path) {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk);
   return h.digest('hex');
-}
-
-/** Pseudo-text: words of 2–10 letters with a skewed frequency, spaces and line breaks (gzip shrinks it ~2×). */
-function textPool(bytes, seed) {
-  const rand = mulberry32(seed);
-  const letters = 'etaoinshrdlucmfwypvbgkjqxz';
-  const words = Array.from({ length: 20000 }, () => {
-    let w = '';
-    for (let i = 2 + Math.floor(rand() * 9); i > 0; i--) w += letters[Math.floor(rand() ** 2 * letters.length)];
-    return w;
-  });
-  const parts = [];
-  let length = 0;
-  while (length < bytes) {
-    const word = words[Math.floor(rand() ** 3 * words.length)] + (rand() < 0.08 ? '\n' : ' ');
-    parts.push(word);
-    length += word.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, bytes);
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function formatPlatform(p) {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
 const json = (value) => Buffer.from(JSON.stringify(value));
