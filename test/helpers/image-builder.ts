@@ -73,28 +73,7 @@ export async function buildImage(opts: BuildOptions = {}): Promise<BuiltImage> {
   const manifests: BuiltManifest[] = [];
   for (const platform of platforms) {
     const own = await makeLayer(content, types.layer, compression, platformLayerEntries(seed, platform, opts.padding ?? 0));
-    const layers = [shared, own];
-    const configBytes = Buffer.from(
-      JSON.stringify({
-        architecture: platform.architecture,
-        os: platform.os,
-        ...(platform.variant ? { variant: platform.variant } : {}),
-        config: { Env: ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'] },
-        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
-        history: [{ created_by: 'ADD base' }, { created_by: `ADD ${platformLabel(platform)}` }],
-      }),
-    );
-    const configDesc = content.put(types.config, configBytes);
-    const manifestBytes = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: types.manifest,
-        config: configDesc,
-        layers: layers.map((l) => l.desc),
-      }),
-    );
-    const desc = content.put(types.manifest, manifestBytes, { platform });
-    manifests.push({ platform, desc, bytes: manifestBytes, config: { desc: configDesc, bytes: configBytes }, layers });
+    manifests.push(putManifest(content, types, platform, [shared, own], ['ADD base', `ADD ${platformLabel(platform)}`]));
   }
 
   const attestations = opts.attestations ? manifests.map((m) => makeAttestation(content, m.desc.digest)) : [];
@@ -109,7 +88,34 @@ export async function buildImage(opts: BuildOptions = {}): Promise<BuiltImage> {
   return { content, index, manifests, attestations };
 }
 
-function mediaTypes(family: 'oci' | 'docker', compression: 'gzip' | 'none' | 'zstd') {
+/** A config and a manifest over `layers`, stored in `content`; `history` names each layer's step. */
+export function putManifest(content: MemoryContent, types: ImageMediaTypes, platform: Platform, layers: BuiltLayer[], history: string[]): BuiltManifest {
+  const configBytes = Buffer.from(
+    JSON.stringify({
+      architecture: platform.architecture,
+      os: platform.os,
+      ...(platform.variant ? { variant: platform.variant } : {}),
+      config: { Env: ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
+      history: history.map((created_by) => ({ created_by })),
+    }),
+  );
+  const configDesc = content.put(types.config, configBytes);
+  const manifestBytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: types.manifest,
+      config: configDesc,
+      layers: layers.map((l) => l.desc),
+    }),
+  );
+  const desc = content.put(types.manifest, manifestBytes, { platform });
+  return { platform, desc, bytes: manifestBytes, config: { desc: configDesc, bytes: configBytes }, layers };
+}
+
+export type ImageMediaTypes = ReturnType<typeof mediaTypes>;
+
+export function mediaTypes(family: 'oci' | 'docker', compression: 'gzip' | 'none' | 'zstd') {
   if (family === 'docker') {
     return {
       index: MediaType.dockerManifestList,
@@ -126,7 +132,7 @@ function mediaTypes(family: 'oci' | 'docker', compression: 'gzip' | 'none' | 'zs
   };
 }
 
-async function makeLayer(content: MemoryContent, mediaType: string, compression: string, entries: TarEntry[]): Promise<BuiltLayer> {
+export async function makeLayer(content: MemoryContent, mediaType: string, compression: string, entries: TarEntry[]): Promise<BuiltLayer> {
   const tar = await tarBytes(entries);
   const blob = compress(tar, compression);
   return { desc: content.put(mediaType, blob), diffID: digestOf(tar), entries };

@@ -1,9 +1,8 @@
 import type { Platform } from '../../src/oci/descriptor.js';
-import { digestOf } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
-import { type BuiltImage, type BuiltLayer, type BuiltManifest, compress } from './image-builder.js';
+import { type BuiltImage, type BuiltLayer, makeLayer, mediaTypes, putManifest } from './image-builder.js';
 import { MemoryContent } from './memory-content.js';
-import { type TarEntry, tarBytes } from './tar.js';
+import type { TarEntry } from './tar.js';
 
 /**
  * Images shaped like real ones, for tests where streams, decoders and unpack are concerned (ggcr's
@@ -31,28 +30,13 @@ export async function buildRealisticImage(opts: RealisticImageOptions = {}): Pro
   const platform = opts.platform ?? { os: 'linux', architecture: 'amd64' };
   const seed = opts.seed ?? 1;
   const content = new MemoryContent();
-  const layerType = { gzip: MediaType.ociLayerGzip, zstd: MediaType.ociLayerZstd, none: MediaType.ociLayer }[compression];
-
+  const types = mediaTypes('oci', compression);
   const layers: BuiltLayer[] = [];
   for (const entries of [baseLayerEntries(seed, opts.bigFileBytes ?? 6 * 1024 * 1024, opts.smallFiles ?? 400), upperLayerEntries(seed)]) {
-    const tar = await tarBytes(entries);
-    layers.push({ desc: content.put(layerType, compress(tar, compression)), diffID: digestOf(tar), entries });
+    layers.push(await makeLayer(content, types.layer, compression, entries));
   }
-  const configBytes = Buffer.from(
-    JSON.stringify({
-      architecture: platform.architecture,
-      os: platform.os,
-      ...(platform.variant ? { variant: platform.variant } : {}),
-      config: { Env: ['PATH=/usr/bin:/bin'], Cmd: ['/bin/sh'] },
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
-      history: [{ created_by: 'ADD base' }, { created_by: 'RUN upgrade' }],
-    }),
-  );
-  const configDesc = content.put(MediaType.ociConfig, configBytes);
-  const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: configDesc, layers: layers.map((l) => l.desc) }));
-  const desc = content.put(MediaType.ociManifest, manifestBytes, { platform });
-  const manifest: BuiltManifest = { platform, desc, bytes: manifestBytes, config: { desc: configDesc, bytes: configBytes }, layers };
-  const indexBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [desc] }));
+  const manifest = putManifest(content, types, platform, layers, ['ADD base', 'RUN upgrade']);
+  const indexBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [manifest.desc] }));
   return { content, index: { desc: content.put(MediaType.ociIndex, indexBytes), bytes: indexBytes }, manifests: [manifest], attestations: [] };
 }
 
