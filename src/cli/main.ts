@@ -1,5 +1,3 @@
-import yargs from 'yargs';
-import { commands } from './commands/index.js';
 import { exitWhenDone } from './exit.js';
 import { reportError } from './output.js';
 import { enteredCommand } from './usage-context.js';
@@ -20,6 +18,8 @@ export async function main(args: string[], onCommand?: (name: string) => void): 
     await printVersion({ json: args.includes('--json') });
     return 0;
   }
+  // Loaded only past the version fast path: yargs and the command table are most of what start-up costs.
+  const [{ default: yargs }, { commands }] = await Promise.all([import('yargs'), import('./commands/index.js')]);
   const parser = yargs(args.map((a) => (a === '-' ? STDIO_SENTINEL : a)))
     .scriptName('ferry')
     .usage('$0 <command> [options]\n\nMove container images, for all their platforms, as archives.')
