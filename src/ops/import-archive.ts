@@ -238,13 +238,8 @@ function requireEveryRequestedPlatform(requested: Platform[], found: Platform[],
 
 /** An index.json entry whose size disagrees with the blob the archive holds under its digest lies about it. */
 function requireClaimedSize(target: Descriptor, blobs: ArchiveContents['blobs'], where: string): void {
-  const held = blobs.get(target.digest);
-  if (held === undefined || held === target.size) return;
-  throw new FerryError('ERR_SIZE_MISMATCH', `${where}: the archive's index describes ${target.digest} as ${target.size} bytes, but its blob is ${held} bytes`, {
-    path: where,
-    digest: target.digest,
-    hint: 'the archive is corrupt or was tampered with; export it again',
-  });
+  const lie = sizeMismatch(target, blobs, `${where}: the archive's index`, where);
+  if (lie) throw lie;
 }
 
 /**
@@ -254,14 +249,21 @@ function requireClaimedSize(target: Descriptor, blobs: ArchiveContents['blobs'],
 function sizeLie(image: PlatformImage, blobs: ArchiveContents['blobs'], label: string): FerryError | undefined {
   const platform = image.platform ? formatPlatform(image.platform) : 'its platform';
   for (const desc of image.missing) {
-    const held = blobs.get(desc.digest);
-    if (held === undefined || held === desc.size) continue;
-    return new FerryError('ERR_SIZE_MISMATCH', `${label} (${platform}) describes ${desc.digest} as ${desc.size} bytes, but the archive's blob is ${held} bytes`, {
-      digest: desc.digest,
-      hint: 'the archive is corrupt or was tampered with; export it again',
-    });
+    const lie = sizeMismatch(desc, blobs, `${label} (${platform})`);
+    if (lie) return lie;
   }
   return undefined;
+}
+
+/** The error for `desc` when the archive holds a blob of its digest with another size; `who` describes it. */
+function sizeMismatch(desc: Descriptor, blobs: ArchiveContents['blobs'], who: string, path?: string): FerryError | undefined {
+  const held = blobs.get(desc.digest);
+  if (held === undefined || held === desc.size) return undefined;
+  return new FerryError('ERR_SIZE_MISMATCH', `${who} describes ${desc.digest} as ${desc.size} bytes, but the archive's blob is ${held} bytes`, {
+    ...(path === undefined ? {} : { path }),
+    digest: desc.digest,
+    hint: 'the archive is corrupt or was tampered with; export it again',
+  });
 }
 
 function incompleteError(image: PlatformImage, resolved: ResolvedImage, label: string): FerryError {
