@@ -1,8 +1,9 @@
 import type { Writable } from 'node:stream';
 import { readArchive, type ArchiveImage } from '../archive/read/index.js';
-import { writeArchive, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
+import { ArchiveWriter, compareStrings, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
 import { FerryError } from '../errors.js';
-import { isComplete, resolveImage, type ManifestContent } from '../graph/resolve.js';
+import { transferImage } from '../graph/copy.js';
+import { isComplete, resolveImage, type PlatformSelection } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { MediaType, isIndex } from '../oci/mediatypes.js';
 import { isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
@@ -72,31 +73,39 @@ export async function mergeArchives(inputs: string[], out: Writable, scratch: St
   }
   if (groups.size === 0) throw new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${inputs.join(', ')} hold no image`, { hint: 'merge image archives' });
 
+  // The scratch store is the writer's holding area too: the inputs' blobs are already there, so the engine copies
+  // only the merged indexes (from the overlay) and checks the rest; the tar is written once, at commit.
   const source = new OverlaySource(scratch);
+  const writer = new ArchiveWriter(scratch);
   const plan = { images: [] as ExportImage[], blobs: [] as Descriptor[], dockerManifest: [] as DockerSaveImage[] };
   const images: MergedImage[] = [];
-  for (const group of groups.values()) {
+  // Groups by name, so the result (and its JSON) does not depend on the order of the inputs.
+  for (const group of [...groups.values()].sort((a, b) => compareStrings(a.name, b.name))) {
     const { kept, dropped } = mergeMembers(group.name, group.members, opts.prefer);
     const single = group.tops.length === 1 && isIndex(group.tops[0]!.mediaType) && dropped.length === 0 && !droppedAttestations.get(group.name);
-    const target = single ? stripAnnotations(group.tops[0]!) : addIndex(source, kept, group.tops);
-    plan.images.push({ name: group.name, target });
-    plan.blobs.push(target, ...kept.flatMap((m) => [m.image, ...m.image.attachments].flatMap(blobsOf)));
+    const top = single ? stripAnnotations(group.tops[0]!) : addIndex(source, kept, group.tops);
+    const moved = await transferImage(source, writer, top, { selection: EVERY_PLATFORM, completeIndex: true });
+    plan.images.push({ name: group.name, target: moved.target });
+    plan.blobs.push(...moved.blobs);
     const docker = opts.skipManifestJson ? undefined : dockerEntry(group.name, kept, opts.host ?? hostPlatform());
     if (docker) plan.dockerManifest.push(docker.image);
     images.push({
       name: group.name,
-      digest: target.digest,
-      mediaType: target.mediaType,
+      digest: moved.target.digest,
+      mediaType: moved.target.mediaType,
       platforms: kept.map(platformLabel),
-      ...(single ? { unchanged: true } : {}),
+      ...(single && moved.target.digest === top.digest ? { unchanged: true } : {}),
       dropped,
       droppedAttestations: droppedAttestations.get(group.name) ?? 0,
       ...(docker ? { dockerPlatform: docker.platform } : {}),
     });
   }
-  const written = await writeArchive(out, source, plan, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  const written = await writer.commit(out, plan, opts.onProgress ? { onProgress: opts.onProgress } : {});
   return { images, blobs: written.blobs, bytes: written.bytes };
 }
+
+/** Every member of a merge goes: each was checked complete when its input was read. */
+const EVERY_PLATFORM: PlatformSelection = { filter: { all: true }, requested: [], label: 'all platforms' };
 
 /** The name an input image merges under: --name, else the name the archive gives it (as `ferry import` reads it). */
 function imageName(found: ArchiveImage, where: string, name?: string): string {
@@ -146,12 +155,6 @@ function stripAnnotations(desc: Descriptor): Descriptor {
 function addIndex(source: OverlaySource, kept: MergeMember[], tops: Descriptor[]): Descriptor {
   const index = mergedIndex(kept, tops.every((t) => t.mediaType === MediaType.dockerManifestList));
   return source.add(index.mediaType, index.bytes);
-}
-
-/** What a platform image needs in the archive; non-distributable layers the input lacked stay out. */
-function blobsOf(content: ManifestContent): Descriptor[] {
-  const external = new Set(content.external.map((d) => d.digest));
-  return [content.manifest, ...(content.config ? [content.config] : []), ...content.layers].filter((d) => !external.has(d.digest));
 }
 
 /** The manifest.json entry `docker load` gets: the host's best match, else the first platform. */

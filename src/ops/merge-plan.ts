@@ -3,6 +3,7 @@ import type { PlatformImage } from '../graph/resolve.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { serializeDocument } from '../oci/document.js';
 import { MediaType } from '../oci/mediatypes.js';
+import { compareStrings } from '../archive/write/index.js';
 import { formatPlatform, normalizePlatform } from '../platform/index.js';
 
 /** On two different manifests for one platform: keep the earlier input's, the later input's, or fail. */
@@ -43,9 +44,10 @@ export function platformKey(member: MergeMember): string {
 }
 
 /**
- * Merges the platform images of one name, in input order: a manifest seen before (same digest) is dropped; a
- * different manifest for a platform already taken is an error, unless `prefer` says which one wins. Platform-less
- * manifests (artifacts) never conflict.
+ * Merges the platform images of one name: a manifest seen before (same digest) is dropped; a different manifest
+ * for a platform already taken is an error, unless `prefer` says which one wins (the only place input order
+ * counts). Platform-less manifests (artifacts) never conflict. The kept members come in canonical order, by
+ * normalized platform then digest, so `merge A B` and `merge B A` write the same index.
  */
 export function mergeMembers(name: string, members: MergeMember[], prefer?: MergePreference): MergedMembers {
   const byPlatform = new Map<string, MergeMember>();
@@ -73,7 +75,8 @@ export function mergeMembers(name: string, members: MergeMember[], prefer?: Merg
     dropped.push({ platform: key, digest: loser.desc.digest, input: loser.input, reason: 'conflict' });
     if (prefer === 'last') byPlatform.set(key, member);
   }
-  return { kept: [...byPlatform.values()], dropped };
+  const kept = [...byPlatform.values()].sort((a, b) => compareStrings(platformKey(a), platformKey(b)) || compareStrings(a.desc.digest, b.desc.digest));
+  return { kept, dropped };
 }
 
 /**

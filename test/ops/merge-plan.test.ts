@@ -18,7 +18,9 @@ const arm64v8 = { os: 'linux', architecture: 'arm64', variant: 'v8' };
 
 describe('mergeMembers', () => {
   it.each([
-    { what: 'distinct platforms are all kept, in input order', members: [member('a', 'a', amd64), member('b', 'b', arm64)], kept: ['a', 'b'], dropped: [] },
+    { what: 'distinct platforms are all kept, in platform order', members: [member('a', 'a', amd64), member('b', 'b', arm64)], kept: ['a', 'b'], dropped: [] },
+    { what: 'the inputs given the other way round give the same order', members: [member('b', 'b', arm64), member('a', 'a', amd64)], kept: ['a', 'b'], dropped: [] },
+    { what: 'platform-less manifests come in digest order', members: [member('b', 'b'), member('a', 'a')], kept: ['a', 'b'], dropped: [] },
     { what: 'the same manifest twice is kept once', members: [member('a', 'a', amd64), member('b', 'a', amd64)], kept: ['a'], dropped: ['duplicate'] },
     { what: 'platform-less manifests never conflict', members: [member('a', 'a'), member('b', 'b')], kept: ['a', 'b'], dropped: [] },
   ])('$what', ({ members, kept, dropped }) => {

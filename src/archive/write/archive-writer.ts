@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { FerryError, isFerryError } from '../../errors.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { parseDigest, VerifyingStream } from '../../oci/digest.js';
-import type { ContentSource } from '../../oci/transport.js';
+import type { ContentSource, ContentTarget } from '../../oci/transport.js';
 import { checkPlanReferences, compareStrings, type ExportPlan, type OrderedBlob, orderBlobs } from './export-plan.js';
 import { dockerManifestDocument, indexDocument, ociLayoutDocument } from './layout-documents.js';
 import { contentPadding, END_OF_ARCHIVE, encodeHeader } from './tar-header.js';
@@ -63,6 +63,32 @@ export async function writeArchive(out: Writable, source: ContentSource, plan: E
     throw err;
   }
   return { bytes: written.bytes, blobs: blobs.length };
+}
+
+/**
+ * The archive writer as an end of the copy engine: a content target whose blobs wait in a holding area (any
+ * content store) until `commit` writes the tar. The tar's order (documents first, then layers, each sorted by
+ * digest) needs every blob known before its first byte, which a stream of writes in the engine's order (layers,
+ * then manifests, then indexes) does not give; the holding area is what lets the two orders meet. A blob the
+ * holding area already has is not written again: an export holds in the store it exports from, a merge in the
+ * scratch store its inputs were read into, so nothing is copied twice. A refused write leaves nothing behind
+ * because the holding area keeps nothing it refused.
+ */
+export class ArchiveWriter implements ContentTarget {
+  constructor(private readonly holding: ContentSource & ContentTarget) {}
+
+  has(desc: Descriptor): Promise<boolean> {
+    return this.holding.has(desc);
+  }
+
+  write(desc: Descriptor, stream: Readable): Promise<void> {
+    return this.holding.write(desc, stream);
+  }
+
+  /** Writes the tar of the plan (see writeArchive) from the holding area to `out`, and ends it. */
+  commit(out: Writable, plan: ExportPlan, opts: WriteOptions = {}): Promise<WriteResult> {
+    return writeArchive(out, this.holding, plan, opts);
+  }
 }
 
 /**
