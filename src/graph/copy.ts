@@ -18,6 +18,12 @@ export interface TransferOptions {
    * index is rewritten to those that go. The store keeps the original index and what it holds of it instead.
    */
   completeIndex: boolean;
+  /**
+   * For archives, which may be partial (export --allow-partial; an attestation whose blobs a docker save left
+   * out): every selected manifest and attachment travels with whatever the source holds of it. The caller has
+   * already decided that this is acceptable; registries and stores get complete platforms only.
+   */
+  partial?: boolean;
   /** Blobs copied at once (default 4). */
   jobs?: number;
   onProgress?: (written: number, desc: Descriptor) => void;
@@ -84,9 +90,11 @@ export async function transferImage(source: ContentSource, target: ContentTarget
 
 /**
  * The platforms that travel. Named platforms (--platform) must be complete in the source; the host default needs
- * at least one complete match; --all-platforms takes every complete one and reports the rest.
+ * at least one complete match; --all-platforms takes every complete one and reports the rest. A partial copy
+ * takes every selected one as it is.
  */
 function chooseContent(resolved: ResolvedImage, opts: TransferOptions): PlatformImage[] {
+  if (opts.partial) return resolved.selected;
   const complete = resolved.selected.filter(isComplete).map((image) => ({ ...image, attachments: image.attachments.filter(isComplete) }));
   for (const wanted of opts.selection.requested) {
     const hit = resolved.selected.find((s) => s.platform && sameNormalized(wanted, s.platform));

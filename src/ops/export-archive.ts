@@ -1,11 +1,12 @@
 import type { Writable } from 'node:stream';
-import { writeArchive, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
+import { ArchiveWriter, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
 import { FerryError } from '../errors.js';
 import { readBlobBytes, readDocument } from '../graph/read-document.js';
 import { convertImage } from '../convert/index.js';
 import type { Compression } from '../oci/compression.js';
 import type { ContentSource } from '../oci/transport.js';
-import { availablePlatforms, isComplete, presentBlobs, type ResolvedImage, resolveImage } from '../graph/resolve.js';
+import { transferImage } from '../graph/copy.js';
+import { availablePlatforms, isComplete, type ResolvedImage, resolveImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex, isNonDistributable, layerCompression } from '../oci/mediatypes.js';
 import { normalizeName } from '../oci/reference.js';
@@ -82,6 +83,10 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
   const selection = selectPlatforms(opts, host);
   const content: ContentSource = staging ?? store;
   const source = new OverlaySource(content);
+  // The writer holds in the overlay of what is exported: the engine finds every blob there (the indexes this
+  // export rewrote included), so nothing is copied twice and the store is never written to; the tar is written
+  // once, at commit.
+  const writer = new ArchiveWriter(source);
   const incompleteReferrers: string[] = [];
   const planImages: ExportImage[] = [];
   const blobs = new Map<string, Descriptor>();
@@ -120,8 +125,14 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
       for (const b of extra.blobs) blobs.set(b.digest, b);
       incompleteReferrers.push(...extra.incomplete);
     }
-    for (const d of presentBlobs(resolved)) {
-      if (d.digest === stored.digest && target.digest !== stored.digest) continue;
+    // The engine copies the image into the writer as it would to a registry, but partial on purpose: whether an
+    // incomplete platform may go was decided above (checkComplete), and an archive keeps what it can of the rest.
+    const moved = await transferImage(source, writer, target, {
+      selection: target.digest === stored.digest ? selection : selectPlatforms({ allPlatforms: true }),
+      completeIndex: false,
+      partial: true,
+    });
+    for (const d of moved.blobs) {
       if (opts.skipNonDistributable && isNonDistributable(d.mediaType)) continue;
       if (opts.excludeBlobs?.has(d.digest) && !alwaysShipped(d)) {
         excluded.add(d.digest);
@@ -129,7 +140,6 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
       }
       blobs.set(d.digest, d);
     }
-    blobs.set(target.digest, target);
     const dockerEntry = skipManifestJson ? undefined : dockerSaveEntry(resolved, name, opts, host);
     if (dockerEntry) {
       docker.push(dockerEntry.image);
@@ -145,7 +155,7 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
       ...(dockerEntry ? { dockerPlatform: dockerEntry.platform } : {}),
     });
   }
-  const written = await writeArchive(out, source, {
+  const written = await writer.commit(out, {
     images: planImages,
     blobs: [...blobs.values()],
     ...(skipManifestJson ? {} : { dockerManifest: docker }),

@@ -3,7 +3,7 @@ import { readArchive, type ArchiveImage } from '../archive/read/index.js';
 import { ArchiveWriter, compareStrings, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
 import { FerryError } from '../errors.js';
 import { transferImage } from '../graph/copy.js';
-import { isComplete, resolveImage, type PlatformSelection } from '../graph/resolve.js';
+import { isComplete, resolveImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { MediaType, isIndex } from '../oci/mediatypes.js';
 import { isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
@@ -12,6 +12,7 @@ import type { Store } from '../store/index.js';
 import { mergedIndex, mergeMembers, platformLabel, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
 import { openInput } from './open-input.js';
 import { pickImages } from './pick-image.js';
+import { selectPlatforms } from './platform-filter.js';
 import { OverlaySource } from '../graph/overlay-source.js';
 import { resolveUnpackTarget } from './unpack-target.js';
 
@@ -84,7 +85,7 @@ export async function mergeArchives(inputs: string[], out: Writable, scratch: St
     const { kept, dropped } = mergeMembers(group.name, group.members, opts.prefer);
     const single = group.tops.length === 1 && isIndex(group.tops[0]!.mediaType) && dropped.length === 0 && !droppedAttestations.get(group.name);
     const top = single ? stripAnnotations(group.tops[0]!) : addIndex(source, kept, group.tops);
-    const moved = await transferImage(source, writer, top, { selection: EVERY_PLATFORM, completeIndex: true });
+    const moved = await transferImage(source, writer, top, { selection: selectPlatforms({ allPlatforms: true }), completeIndex: true });
     plan.images.push({ name: group.name, target: moved.target });
     plan.blobs.push(...moved.blobs);
     const docker = opts.skipManifestJson ? undefined : dockerEntry(group.name, kept, opts.host ?? hostPlatform());
@@ -103,9 +104,6 @@ export async function mergeArchives(inputs: string[], out: Writable, scratch: St
   const written = await writer.commit(out, plan, opts.onProgress ? { onProgress: opts.onProgress } : {});
   return { images, blobs: written.blobs, bytes: written.bytes };
 }
-
-/** Every member of a merge goes: each was checked complete when its input was read. */
-const EVERY_PLATFORM: PlatformSelection = { filter: { all: true }, requested: [], label: 'all platforms' };
 
 /** The name an input image merges under: --name, else the name the archive gives it (as `ferry import` reads it). */
 function imageName(found: ArchiveImage, where: string, name?: string): string {
