@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { readArchive, type ArchiveImage } from '../archive/read/index.js';
+import { readArchive, StagedArchive, type ArchiveImage } from '../archive/read/index.js';
 import { ArchiveWriter, compareStrings, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
 import { FerryError } from '../errors.js';
 import { transferImage } from '../graph/copy.js';
@@ -62,12 +62,14 @@ export async function mergeArchives(inputs: string[], out: Writable, scratch: St
   for (const path of inputs) {
     const input = await openInput(path);
     const contents = pickImages(await readArchive(input.stream, scratch, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) }), input);
+    // Completeness is judged on what this input carried, not on the scratch store, which holds every earlier input too.
+    const archive = new StagedArchive(contents, scratch, input.where);
     for (const found of contents.images) {
       const name = imageName(found, input.where, opts.name);
       const group = groups.get(name) ?? { name, members: [], tops: [] };
       groups.set(name, group);
       group.tops.push(found.target);
-      const { members, dropped } = await membersOf(scratch, found, input.where);
+      const { members, dropped } = await membersOf(archive, found, input.where);
       group.members.push(...members);
       droppedAttestations.set(name, (droppedAttestations.get(name) ?? 0) + dropped);
     }
@@ -122,8 +124,8 @@ function imageName(found: ArchiveImage, where: string, name?: string): string {
  * The platform images of one input image. Each must be complete: a merge that silently left a platform out would
  * defeat its purpose. Attestations whose content the input lacks (common after docker save) are left out.
  */
-async function membersOf(scratch: Store, found: ArchiveImage, where: string): Promise<{ members: MergeMember[]; dropped: number }> {
-  const resolved = await resolveImage(scratch, found.target, { all: true });
+async function membersOf(archive: StagedArchive, found: ArchiveImage, where: string): Promise<{ members: MergeMember[]; dropped: number }> {
+  const resolved = await resolveImage(archive, found.target, { all: true });
   const members: MergeMember[] = [];
   let dropped = 0;
   for (const image of resolved.selected) {

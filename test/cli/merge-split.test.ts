@@ -121,4 +121,18 @@ describe('mergeArchives', () => {
     expect(isFerryError(err, 'ERR_INCOMPLETE')).toBe(true);
     expect((err as Error).message).toContain(layer);
   });
+
+  it('refuses an incomplete input in either order, even when another input carries the blob it lacks', async () => {
+    const image = await buildImage({ platforms: [AMD64, ARM64], seed: 'lacks' });
+    const layer = image.manifests[1]!.layers[1]!.desc.digest;
+    const partial = join(dir, 'lacks.tar');
+    const whole = join(dir, 'whole.tar');
+    writeFileSync(partial, await ociLayoutTar({ images: [{ image, containerdName: NAME }], omit: new Set([layer]) }));
+    writeFileSync(whole, await ociLayoutTar({ images: [{ image, containerdName: 'ghcr.io/ferry/other:1.0' }] }));
+    for (const inputs of [[partial, whole], [whole, partial]]) {
+      const err = await failure(mergeTo(join(dir, 'never.tar'), inputs));
+      expect(isFerryError(err, 'ERR_INCOMPLETE'), String(err)).toBe(true);
+      expect((err as Error).message).toContain(`${partial}: linux/arm64 is incomplete (blob ${layer}`);
+    }
+  });
 });
