@@ -14,17 +14,17 @@ export interface EndUnderTest {
   close(): Promise<void>;
 }
 
-const layer = (bytes: Buffer): Descriptor => ({ mediaType: MediaType.ociLayerGzip, digest: digestOf(bytes), size: bytes.length });
+export const layer = (bytes: Buffer): Descriptor => ({ mediaType: MediaType.ociLayerGzip, digest: digestOf(bytes), size: bytes.length });
 
 /** `bytes` in pieces of odd sizes, as a network or a tar reader hands them out. */
-function oddChunks(bytes: Buffer): Readable {
+export function oddChunks(bytes: Buffer): Readable {
   const pieces: Buffer[] = [];
   for (let at = 0, n = 1; at < bytes.length; at += n, n = (n * 7 + 3) % 65_521 || 1) pieces.push(bytes.subarray(at, at + n));
   return Readable.from(pieces);
 }
 
 /** A stream that gives `head`, then fails, as a connection that drops. */
-function failingAfter(head: Buffer): Readable {
+export function failingAfter(head: Buffer): Readable {
   return Readable.from(
     (async function* () {
       yield head;
