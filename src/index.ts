@@ -7,9 +7,10 @@ export { parseReference, formatReference, normalizeName, familiarName, type Refe
 export type { ContentSource, ContentTarget, BlobSink } from './oci/transport.js';
 export * from './platform/index.js';
 export { Store, resolveStoreRoot, type ImageRecord } from './store/index.js';
-export { readArchive, type ArchiveContents, type ArchiveImage } from './archive/read/index.js';
-export { writeArchive, type ExportPlan } from './archive/write/index.js';
+export { readArchive, StagedArchive, type ArchiveContents, type ArchiveImage } from './archive/read/index.js';
+export { ArchiveWriter, writeArchive, type ExportPlan } from './archive/write/index.js';
 export { resolveImage, type ResolvedImage, type PlatformImage } from './graph/resolve.js';
+export { transferImage, type TransferOptions, type TransferResult } from './graph/copy.js';
 export { importArchive, type ImportOptions, type ImportResult } from './ops/import-archive.js';
 export { exportImages, type ExportOptions, type ExportResult } from './ops/export-archive.js';
 export { unpackToDirectory } from './ops/unpack-image.js';
