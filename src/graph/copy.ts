@@ -24,6 +24,8 @@ export interface TransferOptions {
    * already decided that this is acceptable; registries and stores get complete platforms only.
    */
   partial?: boolean;
+  /** The image as the caller already resolved it, from this source with this selection: it is not read again. */
+  resolved?: ResolvedImage;
   /** Blobs copied at once (default 4). */
   jobs?: number;
   onProgress?: (written: number, desc: Descriptor) => void;
@@ -50,7 +52,7 @@ export interface TransferResult {
  * manifest before its blobs or an index before its manifests. Blobs the target has are skipped.
  */
 export async function transferImage(source: ContentSource, target: ContentTarget, top: Descriptor, opts: TransferOptions): Promise<TransferResult> {
-  const resolved = await resolveImage(source, top, opts.selection.filter);
+  const resolved = opts.resolved ?? (await resolveImage(source, top, opts.selection.filter));
   const going = chooseContent(resolved, opts);
   const overlay = new OverlaySource(source);
   let finalTop = top;

@@ -105,7 +105,8 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
     const partial = checkComplete(resolved, name, opts);
     let target = stored;
     let originalDigest: string | undefined = stored.digest === record.target.digest ? undefined : record.target.digest;
-    if (!selection.filter.all && isIndex(target.mediaType) && !opts.keepIndex && resolved.skipped.length > 0) {
+    const narrowed = !selection.filter.all && isIndex(target.mediaType) && !opts.keepIndex && resolved.skipped.length > 0;
+    if (narrowed) {
       const original = (await readDocument(content, target, IndexSchema)).value;
       const rewritten = rewriteIndex(resolved, original.annotations);
       originalDigest ??= target.digest;
@@ -127,11 +128,9 @@ async function exportFrom(store: Store, staging: Staging | undefined, names: str
     }
     // The engine copies the image into the writer as it would to a registry, but partial on purpose: whether an
     // incomplete platform may go was decided above (checkComplete), and an archive keeps what it can of the rest.
-    const moved = await transferImage(source, writer, target, {
-      selection: target.digest === stored.digest ? selection : selectPlatforms({ allPlatforms: true }),
-      completeIndex: false,
-      partial: true,
-    });
+    // An index rewritten to the chosen platforms names exactly what goes; any other top goes with the selection.
+    const plan = narrowed ? { selection: selectPlatforms({ allPlatforms: true }) } : target === stored ? { selection, resolved } : { selection };
+    const moved = await transferImage(source, writer, target, { ...plan, completeIndex: false, partial: true });
     for (const d of moved.blobs) {
       if (opts.skipNonDistributable && isNonDistributable(d.mediaType)) continue;
       if (opts.excludeBlobs?.has(d.digest) && !alwaysShipped(d)) {

@@ -66,6 +66,17 @@ describe('ferry export options', () => {
     expect(entries.filter((e) => attestationBlobs.includes(e.name))).toEqual([]);
   });
 
+  it('--platform with --keep-index and --skip-attestations: the index keeps every platform, the archive only the chosen one', async () => {
+    const out = join(dir, 'keep-no-att.tar');
+    const json = await runFerryJson<ExportJson>(['--root', root, 'export', '--platform', 'linux/arm64', '--keep-index', '--skip-attestations', out, NAME]);
+    const entries = await readTar(readFileSync(out));
+    expect(indexOf(entries, json.images[0]!.digest).manifests).toHaveLength(4);
+    const arm64 = image.manifests.find((m) => m.platform.architecture === 'arm64')!;
+    const written = new Set(entries.filter((e) => e.type === 'file' && e.name.startsWith('blobs/')).map((e) => `sha256:${e.name.slice(13)}`));
+    const expected = [json.images[0]!.digest, arm64.desc.digest, arm64.config.desc.digest, ...arm64.layers.map((l) => l.desc.digest)];
+    expect([...written].sort()).toEqual([...new Set(expected)].sort());
+  });
+
   it('--layer-compression zstd recompresses layers in the archive and leaves the store as it was', async () => {
     const out = join(dir, 'zstd.tar');
     const json = await runFerryJson<ExportJson>(['--root', root, 'export', '--all-platforms', '--layer-compression', 'zstd', out, NAME]);
