@@ -57,7 +57,8 @@ export class UncompressedDigestTap extends Transform {
     if (this.head.length > 0) void this.feed(Buffer.concat(this.head));
     this.head = [];
     if (!this.side) return done();
-    this.side.input.end();
+    // A side that failed has its outcome already; its input is destroyed and takes no end.
+    if (!this.outcome) this.side.input.end();
     void this.side.done.then(() => done());
   }
 
