@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FerryError } from '../errors.js';
 import { BombGuard } from './bomb-guard.js';
 import { type Compression, createDecompressor, refuseUnsupportedCompression, SNIFF_BYTES, sniffCompression } from './compression.js';
 import { DigestingStream } from './digest.js';
@@ -107,4 +108,21 @@ export class UncompressedDigestTap extends Transform {
     if (side.input.write(chunk)) return;
     await Promise.race([once(side.input, 'drain').catch(() => undefined), side.done]);
   }
+}
+
+/** The diffID a blob's bytes give (an uncompressed blob's is its own digest); throws why they give none. */
+export function diffIDOf(learnt: UncompressedDigest, blobDigest: string): string {
+  if ('error' in learnt) throw learnt.error;
+  return learnt.compression === 'none' ? blobDigest : learnt.digest;
+}
+
+/**
+ * The one error for a layer whose uncompressed content is not the diffID its config claims, as verify and fsck
+ * report it. `where` names the image, platform and layer.
+ */
+export function diffIDMismatch(where: string, layer: string, actual: string, claimed: string): FerryError {
+  return new FerryError('ERR_DIGEST_MISMATCH', `${where} decompresses to diffID ${actual}, but the config's rootfs.diff_ids says ${claimed}`, {
+    digest: layer,
+    hint: 'the config does not describe its layers (corrupt or tampered with): do not import this archive; export it again from a trusted source',
+  });
 }

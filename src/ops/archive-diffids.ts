@@ -2,6 +2,7 @@ import { FerryError, isFerryError } from '../errors.js';
 import { readDocument } from '../graph/read-document.js';
 import { isImageConfig } from '../oci/mediatypes.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
+import { diffIDMismatch, diffIDOf } from '../oci/uncompressed-digest.js';
 import type { ImageTree, TreeBlob } from './image-tree.js';
 import type { MetadataSink } from './metadata-sink.js';
 
@@ -56,16 +57,10 @@ export async function checkDiffIDs(sink: MetadataSink, trees: readonly ImageTree
 function uncompressedDigestOf(sink: MetadataSink, layer: TreeBlob, where: string): string {
   const learnt = sink.uncompressedDigest(layer.digest);
   if (!learnt) throw new Error(`the archive sink did not digest ${layer.digest} uncompressed`);
-  if ('error' in learnt) {
-    if (!isFerryError(learnt.error)) throw learnt.error;
-    throw new FerryError(learnt.error.code, `${where}: ${learnt.error.message}`, { digest: layer.digest, ...(learnt.error.hint ? { hint: learnt.error.hint } : {}) });
+  try {
+    return diffIDOf(learnt, layer.digest);
+  } catch (err) {
+    if (!isFerryError(err)) throw err;
+    throw new FerryError(err.code, `${where}: ${err.message}`, { digest: layer.digest, ...(err.hint ? { hint: err.hint } : {}) });
   }
-  return learnt.compression === 'none' ? layer.digest : learnt.digest;
-}
-
-function diffIDMismatch(where: string, layer: string, actual: string, claimed: string): FerryError {
-  return new FerryError('ERR_DIGEST_MISMATCH', `${where} decompresses to diffID ${actual}, but the config's rootfs.diff_ids says ${claimed}`, {
-    digest: layer,
-    hint: 'the config does not describe its layers (corrupt or tampered with): do not import this archive; export it again from a trusted source',
-  });
 }

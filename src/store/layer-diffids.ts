@@ -3,7 +3,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { parseDocument } from '../oci/document.js';
 import { isImageConfig } from '../oci/mediatypes.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
-import type { UncompressedDigest } from '../oci/uncompressed-digest.js';
+import { diffIDMismatch, diffIDOf, type UncompressedDigest } from '../oci/uncompressed-digest.js';
 import type { BlobDirectory } from './blobs.js';
 
 export interface DiffIDProblem {
@@ -33,13 +33,15 @@ export async function diffIDProblems(
     const seen = learnt.get(layer.digest);
     if (!seen) continue;
     const where = `image ${label}: layer ${index + 1} of ${layers.length} ${layer.digest}`;
-    if ('error' in seen) {
-      problems.push({ kind: 'undecodable-layer', digest: layer.digest, message: `${where}: ${isFerryError(seen.error) ? seen.error.message : String(seen.error)}` });
+    let actual: string;
+    try {
+      actual = diffIDOf(seen, layer.digest);
+    } catch (err) {
+      problems.push({ kind: 'undecodable-layer', digest: layer.digest, message: `${where}: ${isFerryError(err) ? err.message : String(err)}` });
       continue;
     }
-    const actual = seen.compression === 'none' ? layer.digest : seen.digest;
     if (actual !== diffIDs[index]) {
-      problems.push({ kind: 'diffid-mismatch', digest: layer.digest, message: `${where} decompresses to diffID ${actual}, but the config's rootfs.diff_ids says ${diffIDs[index]}` });
+      problems.push({ kind: 'diffid-mismatch', digest: layer.digest, message: diffIDMismatch(where, layer.digest, actual, diffIDs[index]!).message });
     }
   }
   return problems;
