@@ -214,6 +214,17 @@ export function availablePlatforms(image: Pick<ResolvedImage, 'selected' | 'othe
   return [...seen.values()];
 }
 
+/**
+ * The one error for a platform that was asked for and is not complete in the source (import, pull, push and copy):
+ * what it lacks, and the platforms that are available instead. `wanted` is the platform in words.
+ */
+export function incompletePlatform(label: string, wanted: string, image: Pick<ResolvedImage, 'selected' | 'others'>, missing: readonly Descriptor[]): FerryError {
+  return new FerryError('ERR_INCOMPLETE', `${label} has no complete content for ${wanted}${missing.length > 0 ? ` (missing ${missing.map((m) => m.digest).join(', ')})` : ''}`, {
+    ...(missing[0] ? { digest: missing[0].digest } : {}),
+    hint: `available: ${availablePlatforms(image).map(formatPlatform).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+  });
+}
+
 /** Every blob a resolved image needs that the source holds: documents, configs, layers, attachments. */
 export function presentBlobs(image: ResolvedImage): Descriptor[] {
   const out = new Map<string, Descriptor>();
