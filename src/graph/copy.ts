@@ -1,6 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import { FerryError } from '../errors.js';
-import { availablePlatforms, isComplete, resolveImage, type ManifestContent, type PlatformImage, type PlatformSelection, type ResolvedImage } from './resolve.js';
+import { availablePlatforms, incompletePlatform, isComplete, resolveImage, type ManifestContent, type PlatformImage, type PlatformSelection, type ResolvedImage } from './resolve.js';
 import { chain } from '../oci/chain.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex } from '../oci/mediatypes.js';
@@ -101,10 +101,7 @@ function chooseContent(resolved: ResolvedImage, opts: TransferOptions): Platform
   for (const wanted of opts.selection.requested) {
     const hit = resolved.selected.find((s) => s.platform && sameNormalized(wanted, s.platform));
     if (!hit || !isComplete(hit)) {
-      throw new FerryError('ERR_INCOMPLETE', `the source has no complete content for ${formatPlatform(wanted)}${hit ? ` (missing ${hit.missing[0]!.digest})` : ''}`, {
-        ...(hit ? { digest: hit.missing[0]!.digest } : {}),
-        hint: `available: ${available(resolved).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
-      });
+      throw incompletePlatform('the source', formatPlatform(wanted), resolved, hit?.missing ?? []);
     }
   }
   if (complete.length === 0) {

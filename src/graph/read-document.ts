@@ -5,6 +5,7 @@ import { VerifyingStream } from '../oci/digest.js';
 import { MAX_DOCUMENT_BYTES, parseDocument, type RawDocument } from '../oci/document.js';
 import type { ContentSource } from '../oci/transport.js';
 import type { z } from 'zod';
+import type { DocumentReader } from './walk.js';
 
 /** Reads a JSON blob (manifest, index, config) whole, verified against its descriptor and size-capped. */
 export async function readBlobBytes(source: ContentSource, desc: Descriptor): Promise<Buffer> {
@@ -22,4 +23,9 @@ export async function readBlobBytes(source: ContentSource, desc: Descriptor): Pr
 
 export async function readDocument<S extends z.ZodType>(source: ContentSource, desc: Descriptor, schema: S): Promise<RawDocument<z.output<S>>> {
   return parseDocument(schema, await readBlobBytes(source, desc), `${desc.mediaType} ${desc.digest}`);
+}
+
+/** A content source as a walk's document reader: presence as the source answers it, documents verified and capped. */
+export function sourceReader(source: ContentSource): DocumentReader {
+  return { has: (desc) => source.has(desc as Descriptor), readDocument: (desc) => readBlobBytes(source, desc as Descriptor) };
 }

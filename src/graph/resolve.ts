@@ -1,10 +1,12 @@
 import { FerryError } from '../errors.js';
 import { type Descriptor, type Platform } from '../oci/descriptor.js';
 import { isImageConfig, isIndex, isManifest, isNonDistributable } from '../oci/mediatypes.js';
-import { ImageConfigSchema, IndexSchema, ManifestSchema } from '../oci/schemas.js';
+import { ImageConfigSchema, ManifestSchema } from '../oci/schemas.js';
 import type { ContentSource } from '../oci/transport.js';
-import { attestationSubject, formatPlatform, isAttestation, type Matcher } from '../platform/index.js';
-import { readDocument } from './read-document.js';
+import { attestationSubject, formatPlatform, type Matcher } from '../platform/index.js';
+import { filterPlatforms, leaves, presentOnly, skipAttestations, visiting } from './handlers.js';
+import { readBlobBytes, readDocument } from './read-document.js';
+import { children, compose, type DocumentReader, indexesOnce, walk } from './walk.js';
 
 /** Which platforms of an index to take: all of them, or those a matcher accepts. */
 export type PlatformFilter = { all: true } | { all?: false; matcher: Matcher };
@@ -51,18 +53,43 @@ export interface ResolvedImage {
 /**
  * Walks an image from its top descriptor, keeping the manifests the filter selects (and their attestations),
  * and notes every blob the source lacks instead of failing, so callers can import or report partial images.
+ * The walk is the one every graph walk uses (walk.ts), composed of the handlers in handlers.ts.
  */
 export async function resolveImage(source: ContentSource, target: Descriptor, filter: PlatformFilter): Promise<ResolvedImage> {
-  if (!(await source.has(target))) {
+  const memo = new ResolveMemo(source);
+  if (!(await memo.has(target))) {
     throw new FerryError('ERR_BLOB_MISSING', `image ${target.digest} is not in the source`, {
       digest: target.digest,
       hint: 'the archive or store does not hold the image it names; export it again',
     });
   }
+  if (!isIndex(target.mediaType) && !isManifest(target.mediaType)) {
+    throw new FerryError('ERR_UNSUPPORTED_MEDIA_TYPE', `${target.digest} has media type ${target.mediaType}, which is not an image index or manifest`, {
+      digest: target.digest,
+      hint: 'name an image, not a blob',
+    });
+  }
   const resolved: ResolvedImage = { target, indexes: [], selected: [], skipped: [], others: [], missingIndexes: [] };
   const attestations: Descriptor[] = [];
-  const memo = new ResolveMemo(source);
-  await walkManifests(memo, target, resolved, attestations, filter, new Set());
+  const isEntry = (d: Descriptor) => isManifest(d.mediaType);
+  const handler = compose(
+    visiting((d) => isIndex(d.mediaType), (d) => resolved.indexes.push(d)),
+    // Entries that are neither (unknown artifacts) are listed, not walked.
+    leaves((d) => !isIndex(d.mediaType) && !isManifest(d.mediaType), (d) => {
+      resolved.skipped.push(d);
+    }),
+    // A manifest left out still says which platform it is: the entry's, else its config's (podman and buildah).
+    filterPlatforms(filter, isEntry, async (d) => (await memo.content(d)).platform, (d, platform) => {
+      resolved.skipped.push({ ...d, platform });
+      resolved.others.push(memo.contentNow(d));
+    }),
+    leaves(isEntry, async (d) => {
+      resolved.selected.push({ ...(await memo.content(d)), attachments: [] });
+    }),
+    presentOnly((d) => memo.has(d), (d) => isIndex(d.mediaType), (d) => resolved.missingIndexes.push(d)),
+    skipAttestations((d) => attestations.push(d)),
+  )(children(memo));
+  await walk([target], handler, { key: indexesOnce() });
   for (const att of attestations) {
     const subject = resolved.selected.find((s) => s.manifest.digest === attestationSubject(att));
     if (subject) subject.attachments.push(await manifestContent(source, att, memo));
@@ -73,16 +100,26 @@ export async function resolveImage(source: ContentSource, target: Descriptor, fi
 /**
  * What one resolve has learnt, by digest: an index may name the same manifest (or manifests sharing layers) many
  * times, and each distinct blob is read and looked up once, so the walk costs what the distinct descriptors do.
+ * It is the walk's document reader too, so an index read to list its children is read once.
  */
-class ResolveMemo {
+class ResolveMemo implements DocumentReader {
   private readonly present = new Map<string, Promise<boolean>>();
+  private readonly documents = new Map<string, Promise<Buffer>>();
   private readonly manifests = new Map<string, Promise<ManifestBlobs>>();
+  /** Per index entry (each its own object): what the platform filter and the selection both need. */
+  private readonly contents = new WeakMap<Descriptor, { pending: Promise<ManifestContent>; value?: ManifestContent }>();
 
   constructor(readonly source: ContentSource) {}
 
-  has(desc: Descriptor): Promise<boolean> {
+  has(desc: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
     let known = this.present.get(desc.digest);
-    if (!known) this.present.set(desc.digest, (known = this.source.has(desc)));
+    if (!known) this.present.set(desc.digest, (known = this.source.has(desc as Descriptor)));
+    return known;
+  }
+
+  readDocument(desc: Pick<Descriptor, 'digest' | 'size'>): Promise<Buffer> {
+    let known = this.documents.get(desc.digest);
+    if (!known) this.documents.set(desc.digest, (known = readBlobBytes(this.source, desc as Descriptor)));
     return known;
   }
 
@@ -90,6 +127,23 @@ class ResolveMemo {
     let known = this.manifests.get(desc.digest);
     if (!known) this.manifests.set(desc.digest, (known = readManifestBlobs(this, desc)));
     return known;
+  }
+
+  content(desc: Descriptor): Promise<ManifestContent> {
+    let known = this.contents.get(desc);
+    if (!known) {
+      const entry: { pending: Promise<ManifestContent>; value?: ManifestContent } = { pending: manifestContent(this.source, desc, this) };
+      entry.pending = entry.pending.then((value) => (entry.value = value));
+      this.contents.set(desc, (known = entry));
+    }
+    return known.pending;
+  }
+
+  /** The content `content(desc)` has already resolved. */
+  contentNow(desc: Descriptor): ManifestContent {
+    const value = this.contents.get(desc)?.value;
+    if (!value) throw new Error(`resolve: content of ${desc.digest} read before it was resolved`);
+    return value;
   }
 }
 
@@ -101,54 +155,6 @@ interface ManifestBlobs {
   missing: Descriptor[];
   /** Read on first use only: most index entries carry their platform. */
   configPlatform(): Promise<Platform | undefined>;
-}
-
-async function walkManifests(
-  memo: ResolveMemo,
-  desc: Descriptor,
-  out: ResolvedImage,
-  attestations: Descriptor[],
-  filter: PlatformFilter,
-  seen: Set<string>,
-): Promise<void> {
-  if (seen.has(desc.digest)) return;
-  seen.add(desc.digest);
-  if (isIndex(desc.mediaType)) {
-    out.indexes.push(desc);
-    const index = await readDocument(memo.source, desc, IndexSchema);
-    for (const child of index.value.manifests) {
-      if (isAttestation(child)) attestations.push(child);
-      else if (isIndex(child.mediaType)) {
-        if (await memo.has(child)) await walkManifests(memo, child, out, attestations, filter, seen);
-        else out.missingIndexes.push(child);
-      } else if (!isManifest(child.mediaType)) out.skipped.push(child);
-      else await selectManifest(memo, child, out, filter);
-    }
-    return;
-  }
-  if (isManifest(desc.mediaType)) {
-    await selectManifest(memo, desc, out, filter);
-    return;
-  }
-  throw new FerryError('ERR_UNSUPPORTED_MEDIA_TYPE', `${desc.digest} has media type ${desc.mediaType}, which is not an image index or manifest`, {
-    digest: desc.digest,
-    hint: 'name an image, not a blob',
-  });
-}
-
-/**
- * Keeps or leaves out one manifest by its platform: the index entry's, else its config's (podman and buildah
- * layouts write entries without one), so a manifest left out still says which platform it is. A manifest with no
- * platform at all (an artifact) is kept: any host takes it.
- */
-async function selectManifest(memo: ResolveMemo, desc: Descriptor, out: ResolvedImage, filter: PlatformFilter): Promise<void> {
-  const content = await manifestContent(memo.source, desc, memo);
-  if (filter.all || !content.platform || filter.matcher.match(content.platform)) {
-    out.selected.push({ ...content, attachments: [] });
-    return;
-  }
-  out.skipped.push({ ...desc, platform: content.platform });
-  out.others.push(content);
 }
 
 /** Reads a manifest (when present) and checks which of its blobs the source holds. */
@@ -206,6 +212,17 @@ export function availablePlatforms(image: Pick<ResolvedImage, 'selected' | 'othe
   const seen = new Map<string, Platform>();
   for (const c of complete) seen.set(formatPlatform(c.platform!), c.platform!);
   return [...seen.values()];
+}
+
+/**
+ * The one error for a platform that was asked for and is not complete in the source (import, pull, push and copy):
+ * what it lacks, and the platforms that are available instead. `wanted` is the platform in words.
+ */
+export function incompletePlatform(label: string, wanted: string, image: Pick<ResolvedImage, 'selected' | 'others'>, missing: readonly Descriptor[]): FerryError {
+  return new FerryError('ERR_INCOMPLETE', `${label} has no complete content for ${wanted}${missing.length > 0 ? ` (missing ${missing.map((m) => m.digest).join(', ')})` : ''}`, {
+    ...(missing[0] ? { digest: missing[0].digest } : {}),
+    hint: `available: ${availablePlatforms(image).map(formatPlatform).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+  });
 }
 
 /** Every blob a resolved image needs that the source holds: documents, configs, layers, attachments. */

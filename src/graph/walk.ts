@@ -1,4 +1,5 @@
 import type { Descriptor } from '../oci/descriptor.js';
+import { isIndex } from '../oci/mediatypes.js';
 import { childrenOf, hasChildren } from './children.js';
 
 /**
@@ -6,6 +7,17 @@ import { childrenOf, hasChildren } from './children.js';
  * Handlers compose by wrapping: one that checks, marks or filters calls the next and passes on what it keeps.
  */
 export type Handler = (desc: Descriptor) => Promise<Descriptor[]>;
+
+/**
+ * A handler that wraps the next one: it may decide about the descriptor visited (record it, keep it a leaf) before
+ * asking `next`, or filter the children `next` returns (containerd's FilterPlatforms, SkipAttestations).
+ */
+export type HandlerWrapper = (next: Handler) => Handler;
+
+/** `compose(a, b, c)(base)` is `a(b(c(base)))`: `a` sees each descriptor first, `c` sees base's children first. */
+export function compose(...wrappers: HandlerWrapper[]): HandlerWrapper {
+  return (base) => wrappers.reduceRight((next, wrap) => wrap(next), base);
+}
 
 /** Where a walk reads documents from: the store's blob directory, or any content source. */
 export interface DocumentReader {
@@ -26,8 +38,18 @@ export interface WalkOptions {
 }
 
 /**
- * Visits every descriptor reachable from `roots` once, asking `handler` for each one's children; returns the keys
- * visited. A handler's error stops the walk: gc marks everything before it removes anything, so a document it
+ * A key that makes each listing of a leaf its own node and each index one node: an index may list one manifest
+ * many times (each entry is visited, a memo keeps the cost linear), while an index that lists itself must not loop.
+ */
+export function indexesOnce(): (desc: Descriptor) => string {
+  let occurrence = 0;
+  return (desc) => (isIndex(desc.mediaType) ? desc.digest : `#${occurrence++}`);
+}
+
+/**
+ * Visits every descriptor reachable from `roots` once, depth first and in the order documents list them (an index's
+ * manifests in index order, a nested index's before its later siblings), asking `handler` for each one's children;
+ * returns the keys visited. A handler's error stops the walk: gc marks everything before it removes anything, so a document it
  * cannot read stops it with nothing removed.
  */
 export async function walk(roots: readonly Descriptor[], handler: Handler, opts: WalkOptions = {}): Promise<Set<string>> {
@@ -38,7 +60,8 @@ export async function walk(roots: readonly Descriptor[], handler: Handler, opts:
     const k = key(desc);
     if (seen.has(k)) continue;
     seen.add(k);
-    queue.push(...(await handler(desc)));
+    // Reversed onto the stack so that the first child is visited next.
+    queue.push(...[...(await handler(desc))].reverse());
   }
   return seen;
 }

@@ -32,23 +32,25 @@ export function decompressionLimit(compressedSize: number, ratio: number, floor 
 
 /**
  * A pass-through for a layer's uncompressed bytes that fails with ERR_TOO_LARGE as soon as more than
- * `decompressionLimit(compressedSize, ratio, floor)` bytes have flowed through it.
+ * `decompressionLimit(compressedSize, ratio, floor)` bytes have flowed through it. `compressedSize` may be a
+ * function: a blob of unknown size (an archive entry hashed on the way in) is bounded by the compressed bytes read
+ * so far.
  */
 export class BombGuard extends Transform {
   private seen = 0;
-  private readonly limit: number;
 
-  constructor(private readonly opts: { compressedSize: number; ratio: number; floor?: number; where: string }) {
+  constructor(private readonly opts: { compressedSize: number | (() => number); ratio: number; floor?: number; where: string }) {
     super();
-    this.limit = decompressionLimit(opts.compressedSize, opts.ratio, opts.floor);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen <= this.limit) return done(null, chunk);
     const { compressedSize, ratio, floor = MIN_DECOMPRESSION_LIMIT, where } = this.opts;
+    const compressed = typeof compressedSize === 'number' ? compressedSize : compressedSize();
+    const limit = decompressionLimit(compressed, ratio, floor);
+    if (this.seen <= limit) return done(null, chunk);
     done(
-      new FerryError('ERR_TOO_LARGE', `${where} inflates to more than ${this.limit} bytes from ${compressedSize} compressed bytes (a decompression bomb?)`, {
+      new FerryError('ERR_TOO_LARGE', `${where} inflates to more than ${limit} bytes from ${compressed} compressed bytes (a decompression bomb?)`, {
         hint: `the limit is ${ratio}:1 of a layer's compressed size, at least ${floor} bytes; if the image is trusted, raise it with ${RATIO_ENV}`,
       }),
     );

@@ -1,4 +1,4 @@
-import { resolveImage, type ManifestContent } from '../graph/resolve.js';
+import { isComplete, resolveImage, type ManifestContent } from '../graph/resolve.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ContentSource } from '../oci/transport.js';
 import { formatPlatform } from '../platform/index.js';
@@ -63,7 +63,7 @@ function manifestTree(content: ManifestContent): TreeManifest {
     manifest: blob(content.manifest, state(content.manifest)),
     ...(content.config ? { config: blob(content.config, state(content.config)) } : {}),
     layers: content.layers.map((l) => blob(l, state(l))),
-    complete: missing.size === 0,
+    complete: isComplete(content),
     missing: [...missing],
     attestations: [],
   };

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { maxImportSize, readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
-import { availablePlatforms, isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { availablePlatforms, incompletePlatform, isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
 import { chain } from '../oci/chain.js';
 import { isIndex, isManifest, isSchema1 } from '../oci/mediatypes.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
@@ -267,11 +267,7 @@ function sizeMismatch(desc: Descriptor, blobs: ArchiveContents['blobs'], who: st
 }
 
 function incompleteError(image: PlatformImage, resolved: ResolvedImage, label: string): FerryError {
-  const platform = image.platform ? formatPlatform(image.platform) : 'its platform';
-  return new FerryError('ERR_INCOMPLETE', `${label} has no complete content for ${platform} (missing ${image.missing.map((m) => m.digest).join(', ')})`, {
-    digest: image.missing[0]!.digest,
-    hint: `available: ${availablePlatforms(resolved).map(formatPlatform).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
-  });
+  return incompletePlatform(label, image.platform ? formatPlatform(image.platform) : 'its platform', resolved, image.missing);
 }
 
 function summarize(resolved: ResolvedImage, names: string[]): ImportedImage {

@@ -1,9 +1,10 @@
 import { readArchive } from '../archive/read/index.js';
-import { readDocument } from '../graph/read-document.js';
+import { leaves } from '../graph/handlers.js';
+import { sourceReader } from '../graph/read-document.js';
 import { manifestContent } from '../graph/resolve.js';
+import { children, indexesOnce, walk } from '../graph/walk.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isIndex } from '../oci/mediatypes.js';
-import { IndexSchema } from '../oci/schemas.js';
 import type { ContentSource } from '../oci/transport.js';
 import type { Store } from '../store/index.js';
 import { archiveOrImage } from './archive-or-image.js';
@@ -26,13 +27,16 @@ export async function platformCandidates(store: () => Promise<Store>, against: s
   return all.flat();
 }
 
+/** Every entry below an index, nested indexes walked (absent ones have none), each as its index lists it. */
 async function candidatesOf(source: ContentSource, desc: Descriptor): Promise<Descriptor[]> {
   if (!isIndex(desc.mediaType)) {
     const content = await manifestContent(source, desc);
     return [{ ...desc, ...(content.platform ? { platform: content.platform } : {}) }];
   }
-  if (!(await source.has(desc))) return [];
-  const index = (await readDocument(source, desc, IndexSchema)).value;
-  const nested = await Promise.all(index.manifests.map((m) => (isIndex(m.mediaType) ? candidatesOf(source, m) : Promise.resolve([m]))));
-  return nested.flat();
+  const found: Descriptor[] = [];
+  const handler = leaves((d) => !isIndex(d.mediaType), (d) => {
+    found.push(d);
+  })(children(sourceReader(source)));
+  await walk([desc], handler, { key: indexesOnce() });
+  return found;
 }

@@ -1,5 +1,7 @@
 import { FerryError } from '../errors.js';
+import { leaves } from '../graph/handlers.js';
 import { readDocument } from '../graph/read-document.js';
+import { type Handler, walk } from '../graph/walk.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isDigest } from '../oci/digest.js';
 import { isIndex, isManifest } from '../oci/mediatypes.js';
@@ -25,21 +27,25 @@ export interface StoreDocument {
  * the user gives can be looked up. Layers are never read; blobs the store lacks are passed over.
  */
 export async function listStoreDocuments(store: Store): Promise<StoreDocument[]> {
-  const queue = [...(await readIndexFile(store.paths.index)).manifests];
-  const seen = new Map<string, StoreDocument>();
-  for (let desc = queue.shift(); desc !== undefined; desc = queue.shift()) {
-    if (seen.has(desc.digest) || !(isIndex(desc.mediaType) || isManifest(desc.mediaType)) || !(await store.has(desc))) continue;
+  const found: StoreDocument[] = [];
+  const isDocument = (d: Descriptor) => isIndex(d.mediaType) || isManifest(d.mediaType);
+  const read: Handler = async (desc) => {
+    if (!(await store.has(desc))) return [];
+    // The entry's name annotations are the record's, not the document's.
     const { annotations: _entryNames, ...plain } = desc;
     if (isIndex(desc.mediaType)) {
       const index = (await readDocument(store, plain, IndexSchema)).value;
-      seen.set(desc.digest, document(plain, index.subject?.digest, index.artifactType, index.annotations));
-      queue.push(...index.manifests);
-    } else {
-      const manifest = (await readDocument(store, plain, ManifestSchema)).value;
-      seen.set(desc.digest, document(plain, manifest.subject?.digest, manifest.artifactType ?? manifest.config.mediaType, manifest.annotations));
+      found.push(document(plain, index.subject?.digest, index.artifactType, index.annotations));
+      return index.manifests;
     }
-  }
-  return [...seen.values()];
+    const manifest = (await readDocument(store, plain, ManifestSchema)).value;
+    found.push(document(plain, manifest.subject?.digest, manifest.artifactType ?? manifest.config.mediaType, manifest.annotations));
+    // A manifest's config and layers are never read.
+    return [];
+  };
+  const handler = leaves((d) => !isDocument(d), () => undefined)(read);
+  await walk((await readIndexFile(store.paths.index)).manifests, handler);
+  return found;
 }
 
 function document(desc: Descriptor, subject?: string, artifactType?: string, annotations?: Record<string, string>): StoreDocument {

@@ -5,8 +5,13 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isFerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { maxDecompressionRatio } from '../oci/bomb-guard.js';
+import { chain } from '../oci/chain.js';
 import { DigestingStream, isDigest, parseDigest } from '../oci/digest.js';
+import { isManifest } from '../oci/mediatypes.js';
+import { UncompressedDigestTap, type UncompressedDigest } from '../oci/uncompressed-digest.js';
 import { children, walk } from '../graph/walk.js';
+import { diffIDProblems } from './layer-diffids.js';
 import { markReachable, removeOrphanSnapshots } from './gc.js';
 import { SNAPSHOTS_DIR } from './snapshots.js';
 import { blobFiles, listDir } from './blob-files.js';
@@ -17,7 +22,7 @@ import { entryName, readIndexFile } from './records.js';
 
 
 export interface FsckProblem {
-  kind: 'unreadable-index' | 'invalid-digest' | 'missing-target' | 'corrupt-blob' | 'size-mismatch' | 'unreadable-document';
+  kind: 'unreadable-index' | 'invalid-digest' | 'missing-target' | 'corrupt-blob' | 'size-mismatch' | 'unreadable-document' | 'diffid-mismatch' | 'undecodable-layer';
   message: string;
   digest?: string;
   path?: string;
@@ -47,7 +52,8 @@ export interface FsckResult {
  * Checks a store after a crash, a full disk or a foreign tool, under the store lock (so no commit or gc moves
  * blobs meanwhile):
  * - every blob file is re-hashed; one whose content does not match its name is removed (a problem if an image
- *   needs it: re-import that image);
+ *   needs it: re-import that image); a compressed one is decompressed in the same read (bounded like unpack);
+ * - every present layer's uncompressed digest must be the diffID its image config claims;
  * - every index.json entry's graph is walked: its target must be present, every present blob must have the size
  *   the descriptor says, every present index and manifest must parse; absent children are listed, not faulted;
  * - leftovers of dead ferry processes (temp files, staging areas, unpack temp directories) are removed, and so
@@ -59,8 +65,8 @@ export async function checkStore(paths: LayoutPaths): Promise<FsckResult> {
   return withLock(paths.lock, async () => {
     const result: FsckResult = { checkedBlobs: 0, checkedRecords: 0, absent: [], removedBlobs: [], removedTemp: [], removedSnapshots: [], problems: [] };
     result.removedTemp.push(...(await sweepDeadLeftovers(paths)));
-    await rehashBlobs(paths, result);
-    await walkRecords(paths, blobs, result);
+    const uncompressed = await rehashBlobs(paths, result);
+    await walkRecords(paths, blobs, result, uncompressed);
     if (result.problems.length === 0) {
       const { snapshots } = await markReachable((await readIndexFile(paths.index)).manifests, blobs);
       result.removedSnapshots.push(...(await removeOrphanSnapshots(paths, snapshots)));
@@ -69,20 +75,29 @@ export async function checkStore(paths: LayoutPaths): Promise<FsckResult> {
   });
 }
 
-async function rehashBlobs(paths: LayoutPaths, result: FsckResult): Promise<void> {
+/** Re-hashes every blob; returns what each intact one decompresses to, for the diffID check. */
+async function rehashBlobs(paths: LayoutPaths, result: FsckResult): Promise<Map<string, UncompressedDigest>> {
+  const uncompressed = new Map<string, UncompressedDigest>();
+  const ratio = maxDecompressionRatio();
   for await (const { digest, path } of blobFiles(paths.blobs)) {
-    if (!(await lstat(path)).isFile()) continue;
+    const info = await lstat(path);
+    if (!info.isFile()) continue;
     result.checkedBlobs += 1;
     const digesting = new DigestingStream(parseDigest(digest).algorithm);
-    await pipeline(createReadStream(path, { highWaterMark: 256 * 1024 }), digesting, new Writable({ write: (_c, _e, done) => done() }));
+    const tap = new UncompressedDigestTap({ where: `blob ${digest}`, ratio, compressedSize: info.size });
+    await pipeline(chain(createReadStream(path, { highWaterMark: 256 * 1024 }), digesting, tap), new Writable({ write: (_c, _e, done) => done() }));
     const actual = digesting.digest.digest;
-    if (actual === digest) continue;
+    if (actual === digest) {
+      uncompressed.set(digest, tap.result);
+      continue;
+    }
     await rm(path, { force: true });
     result.removedBlobs.push(digest);
   }
+  return uncompressed;
 }
 
-async function walkRecords(paths: LayoutPaths, blobs: BlobDirectory, result: FsckResult): Promise<void> {
+async function walkRecords(paths: LayoutPaths, blobs: BlobDirectory, result: FsckResult, uncompressed: ReadonlyMap<string, UncompressedDigest>): Promise<void> {
   let entries: Descriptor[];
   try {
     entries = (await readIndexFile(paths.index)).manifests;
@@ -123,7 +138,9 @@ async function walkRecords(paths: LayoutPaths, blobs: BlobDirectory, result: Fsc
         return [];
       }
       try {
-        return await next(desc);
+        const found = await next(desc);
+        if (isManifest(desc.mediaType)) result.problems.push(...(await diffIDProblems(label, found, blobs, uncompressed)));
+        return found;
       } catch (err) {
         if (!isFerryError(err)) throw err;
         result.problems.push({ kind: 'unreadable-document', digest: desc.digest, message: `image ${label}: ${err.message}` });

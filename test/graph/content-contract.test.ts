@@ -8,7 +8,8 @@ import { openRepository, RegistryContent } from '../../src/registry/index.js';
 import { Store } from '../../src/store/index.js';
 import { MemoryContent } from '../helpers/memory-content.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { hasRegistry, startRegistry } from '../registry/registry-server.js';
+import { describeInterop, REGISTRY_NEED } from '../interop/harness/requirements.js';
+import { startRegistry } from '../registry/registry-server.js';
 import { contentContract } from './content-contract.js';
 
 contentContract('store', async () => {
@@ -28,13 +29,11 @@ contentContract('staging area of the store', async () => {
 
 contentContract('in-memory store', async () => ({ end: new MemoryContent(), close: async () => undefined }));
 
-if (hasRegistry || process.env.CI === 'true') {
+describeInterop('registry content contract', [REGISTRY_NEED], () => {
   let repo = 0;
   contentContract('registry repository (docker-registry)', async () => {
     const registry = await startRegistry();
     const end = new RegistryContent(await openRepository(parseReference(`${registry.host}/contract/r${++repo}`)));
     return { end, close: () => registry.stop() };
   });
-} else {
-  console.warn('skipping the registry content contract: apt-get install docker-registry');
-}
+});

@@ -7,7 +7,7 @@ import { MediaType } from '../../src/oci/mediatypes.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { checkStore } from '../../src/store/fsck.js';
 import { Store } from '../../src/store/index.js';
-import { buildImage, type BuiltImage } from '../helpers/image-builder.js';
+import { buildImage, type BuiltImage, type BuiltManifest, mediaTypes, putManifest } from '../helpers/image-builder.js';
 
 /** A pid no process can have (above Linux's pid_max limit of 2^22). */
 const DEAD_PID = 99_999_999;
@@ -80,6 +80,24 @@ describe('checkStore (ferry fsck)', () => {
     await damage(store, image);
     const result = await checkStore(store.paths);
     expect(result.problems.map((p) => p.kind)).toEqual([kind]);
+  });
+
+  it.each(['gzip', 'zstd', 'none'] as const)('reports a %s layer whose config claims another diffID (every blob intact)', async (compression) => {
+    const built = await buildImage({ platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], compression, padding: 1024 * 1024, seed: `fsck-${compression}` });
+    const [amd, arm] = built.manifests as [BuiltManifest, BuiltManifest];
+    const lying = putManifest(built.content, mediaTypes('oci', compression), amd.platform, [amd.layers[0]!, { ...amd.layers[1]!, diffID: arm.layers[1]!.diffID }], ['ADD base', 'ADD lie']);
+    for (const desc of [lying.desc, lying.config.desc, ...lying.layers.map((l) => l.desc)]) await store.write(desc, Readable.from([built.content.blobs.get(desc.digest)!]));
+    await store.putImages([{ name: 'example.com/app:lie', target: lying.desc }]);
+    const result = await checkStore(store.paths);
+    const layer = amd.layers[1]!.desc.digest;
+    expect(result.problems).toEqual([
+      {
+        kind: 'diffid-mismatch',
+        digest: layer,
+        message: `image example.com/app:lie: layer 2 of 2 ${layer} decompresses to diffID ${amd.layers[1]!.diffID}, but the config's rootfs.diff_ids says ${arm.layers[1]!.diffID}`,
+      },
+    ]);
+    expect(result.removedBlobs).toEqual([]);
   });
 
   it('removes leftovers of dead ferry processes and keeps those of live ones', async () => {

@@ -48,14 +48,14 @@ export function describeInterop(name: string, needs: ToolNeed[], body: () => voi
 }
 
 /** One test that needs peer tools, inside a block that does not: skips or fails as describeInterop does. */
-export function itInterop(name: string, needs: ToolNeed[], fn: () => unknown): void {
+export function itInterop(name: string, needs: ToolNeed[], fn: () => unknown, timeoutMs?: number): void {
   const missing = missingNeed(needs);
   if (missing === undefined) {
-    it(name, fn);
+    it(name, fn, timeoutMs);
   } else if (inCi()) {
     failMissing(name, missing);
   } else {
     process.stderr.write(`skipping ${name}: ${missing}\n`);
-    it.skip(name, fn);
+    it.skip(name, fn, timeoutMs);
   }
 }
