@@ -215,13 +215,20 @@ export function availablePlatforms(image: Pick<ResolvedImage, 'selected' | 'othe
 }
 
 /**
- * The one error for a platform that was asked for and is not complete in the source (import, pull, push and copy):
- * what it lacks, and the platforms that are available instead. `wanted` is the platform in words.
+ * The one error for a platform that was asked for and is not complete in the source (import, export, merge, pull,
+ * push and copy): what it lacks, and the platforms that are available instead. `wanted` is the platform in words;
+ * `remedy` is the command's own way out, after the available platforms.
  */
-export function incompletePlatform(label: string, wanted: string, image: Pick<ResolvedImage, 'selected' | 'others'>, missing: readonly Descriptor[]): FerryError {
+export function incompletePlatform(
+  label: string,
+  wanted: string,
+  image: Pick<ResolvedImage, 'selected' | 'others'>,
+  missing: readonly Descriptor[],
+  remedy = 'choose with --platform, or use --all-platforms',
+): FerryError {
   return new FerryError('ERR_INCOMPLETE', `${label} has no complete content for ${wanted}${missing.length > 0 ? ` (missing ${missing.map((m) => m.digest).join(', ')})` : ''}`, {
     ...(missing[0] ? { digest: missing[0].digest } : {}),
-    hint: `available: ${availablePlatforms(image).map(formatPlatform).join(', ') || 'none'}; choose with --platform, or use --all-platforms`,
+    hint: `available: ${availablePlatforms(image).map(formatPlatform).join(', ') || 'none'}; ${remedy}`,
   });
 }
 

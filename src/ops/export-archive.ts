@@ -6,7 +6,7 @@ import { convertImage } from '../convert/index.js';
 import type { Compression } from '../oci/compression.js';
 import type { ContentSource } from '../oci/transport.js';
 import { transferImage } from '../graph/copy.js';
-import { availablePlatforms, isComplete, type ResolvedImage, resolveImage } from '../graph/resolve.js';
+import { availablePlatforms, incompletePlatform, isComplete, type ResolvedImage, resolveImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { isIndex, isNonDistributable, layerCompression } from '../oci/mediatypes.js';
 import { normalizeName } from '../oci/reference.js';
@@ -190,11 +190,8 @@ function checkComplete(resolved: ResolvedImage, name: string, opts: ExportOption
   }
   if (incomplete.length > 0 && !opts.allowPartial) {
     const first = incomplete[0]!;
-    throw new FerryError(
-      'ERR_BLOB_MISSING',
-      `${name}: ${first.platform ? formatPlatform(first.platform) : 'a manifest'} is incomplete in the store (content digest ${first.missing[0]!.digest} not found)`,
-      { digest: first.missing[0]!.digest, hint: 'pull or import that platform again, choose others with --platform, or pass --allow-partial' },
-    );
+    const platform = first.platform ? formatPlatform(first.platform) : `manifest ${first.manifest.digest}`;
+    throw incompletePlatform(`${name} in the store`, platform, resolved, first.missing, 'pull or import that platform again, choose others with --platform, or pass --allow-partial');
   }
   if (resolved.selected.length === 0) {
     throw new FerryError('ERR_PLATFORM_NOT_FOUND', `${name} has no platform matching the selection`, {

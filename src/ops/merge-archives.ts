@@ -3,7 +3,7 @@ import { readArchive, StagedArchive, type ArchiveImage } from '../archive/read/i
 import { ArchiveWriter, compareStrings, type DockerSaveImage, type ExportImage } from '../archive/write/index.js';
 import { FerryError } from '../errors.js';
 import { transferImage } from '../graph/copy.js';
-import { isComplete, resolveImage } from '../graph/resolve.js';
+import { incompletePlatform, isComplete, resolveImage } from '../graph/resolve.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { MediaType, isIndex } from '../oci/mediatypes.js';
 import { isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
@@ -130,12 +130,8 @@ async function membersOf(archive: StagedArchive, found: ArchiveImage, where: str
   let dropped = 0;
   for (const image of resolved.selected) {
     if (!isComplete(image)) {
-      const label = image.platform ? formatPlatform(image.platform) : image.manifest.digest;
-      throw new FerryError('ERR_INCOMPLETE', `${where}: ${label} is incomplete (blob ${image.missing[0]!.digest} is not in the archive)`, {
-        path: where,
-        digest: image.missing[0]!.digest,
-        hint: 'export that input again with every blob (without --allow-partial or --exclude-blobs-from)',
-      });
+      const platform = image.platform ? formatPlatform(image.platform) : `manifest ${image.manifest.digest}`;
+      throw incompletePlatform(where, platform, resolved, image.missing, 'export that input again with every blob (without --allow-partial or --exclude-blobs-from)');
     }
     const attachments = image.attachments.filter(isComplete);
     dropped += image.attachments.length - attachments.length;

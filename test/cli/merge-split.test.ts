@@ -132,7 +132,7 @@ describe('mergeArchives', () => {
     for (const inputs of [[partial, whole], [whole, partial]]) {
       const err = await failure(mergeTo(join(dir, 'never.tar'), inputs));
       expect(isFerryError(err, 'ERR_INCOMPLETE'), String(err)).toBe(true);
-      expect((err as Error).message).toContain(`${partial}: linux/arm64 is incomplete (blob ${layer}`);
+      expect((err as Error).message).toContain(`${partial} has no complete content for linux/arm64 (missing ${layer}`);
     }
   });
 });
