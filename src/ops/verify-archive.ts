@@ -2,7 +2,7 @@ import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive
 import type { ContentSource } from '../oci/transport.js';
 import { imageTree, type ImageTree } from './image-tree.js';
 import { MetadataSink } from './metadata-sink.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 import { pickImages } from './pick-image.js';
 
 export interface ArchiveTrees {
@@ -29,7 +29,7 @@ export interface VerifyResult extends ArchiveTrees {
 export async function readArchiveTrees(path: string): Promise<ArchiveTrees & { contents: ArchiveContents }> {
   const sink = new MetadataSink();
   const input = await openInput(path);
-  const contents = pickImages(await readArchive(input.stream, sink, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) }), input);
+  const contents = pickImages(await readArchive(input.stream, sink, readOptionsOf(input)), input);
   const images = [];
   for (const found of contents.images) images.push(await imageTree(sink as ContentSource, archiveNames(found), found.target));
   const bytes = [...contents.blobs.values()].reduce((a, b) => a + b, 0);
