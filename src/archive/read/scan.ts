@@ -221,9 +221,14 @@ class Scanner {
 
   /**
    * An entry nothing will read is hashed on its way past but not written: disk use stays bounded by what images
-   * reference, and a later entry of the same name with other content is still a conflict.
+   * reference, and a later entry of the same name with other content is still a conflict. After a survey the
+   * wanted names are final, so a skipped entry is not even hashed: gigabytes of junk cost only their reading.
    */
   private async skipFile(name: string, entry: TarEntry): Promise<void> {
+    if ('wanted' in this.policy) {
+      entry.resume();
+      return;
+    }
     const digester = new DigestingStream();
     await finished(chain(entry as unknown as Readable, digester).resume());
     this.checkUnique(name, digester.digest.digest);
