@@ -1,8 +1,9 @@
 /**
  * From a survey, the entries the second pass writes: the blobs an OCI layout's index.json reaches, and the files
  * manifest.json names (followed through links) — everything readOciLayout and synthesizeDockerImages will read.
- * Undefined when the survey cannot tell: a referenced manifest or index the memory budget left unread may
- * reference anything, so then everything is written as by a single pass.
+ * Undefined when the survey cannot tell — a referenced manifest or index the memory budget left unread may
+ * reference anything — or when the archive names no image at all: then a single pass, its undecided entries
+ * capped, writes what it can and reports what is wrong with the archive (a bad blob, a duplicate, no image).
  */
 import { MAX_LINK_HOPS, safeEntryName } from '../tar-safety.js';
 import { ReachableBlobs } from './reachable.js';
@@ -25,7 +26,7 @@ export function wantedEntries(survey: ArchiveSurvey, where: string): Set<string>
   if (manifest) {
     for (const path of dockerManifestPaths(manifest)) wanted.add(followLinks(survey, safeEntryName(path, `${where}:manifest.json`)));
   }
-  return wanted;
+  return wanted.size > 0 ? wanted : undefined;
 }
 
 /** The Config and Layers paths of manifest.json, read leniently: the scan parses it strictly afterwards. */
