@@ -62,7 +62,7 @@ async function openArchiveImage(store: Store, location: ImageLocation & { kind: 
 }
 
 /** An archive read from a stream (a file, stdin, or the docker engine's save) into a staging area of the store. */
-export async function openArchiveStream(store: Store, location: ImageLocation, input: { stream: Readable; where: string; size?: number; reread?: () => Readable }, name?: string): Promise<OpenedImage> {
+export async function openArchiveStream(store: Store, location: ImageLocation, input: { stream: Readable; where: string; size?: number; reread?: { path: string; open(): Readable } }, name?: string): Promise<OpenedImage> {
   const staging = await store.stage();
   try {
     const contents = pickImages(await readArchive(input.stream, staging, readOptionsOf(input)), input);

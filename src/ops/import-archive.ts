@@ -98,7 +98,7 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
     const contents = pickImages(await readArchive(shown(input.stream), staging, {
       ...read,
       // A file whose metadata comes last is read again (survey, then writing): each pass shows its progress.
-      ...(reread ? { reread: () => shown(reread()) } : {}),
+      ...(reread ? { reread: { path: reread.path, open: () => shown(reread.open()) } } : {}),
       maxBytes: maxImportSize(opts.maxSize),
     }), input);
     const images: ImportedImage[] = [];

@@ -14,8 +14,8 @@ export interface OpenedInput {
   /** Bytes to read, when known (not for stdin). */
   size?: number;
   kind: 'file' | 'directory' | 'stdin';
-  /** Opens a file again from its start, for a reader that surveys it before writing (see read-archive.ts). */
-  reread?: () => Readable;
+  /** A file, to read again from its start: a reader may survey it before writing (see read-archive.ts). */
+  reread?: { path: string; open(): Readable };
   /** The one image the address names (`:REF`, `:@N`); see pickImages. */
   pick?: ImagePick;
 }
@@ -52,7 +52,7 @@ export async function openInput(text: string): Promise<OpenedInput> {
     throw new FerryError('ERR_USAGE', `${path} is not a file`, { path, hint: 'name an archive file (.tar, .tar.gz, .tar.zst), an OCI layout directory, or - for stdin' });
   }
   const open = () => createReadStream(path, { highWaterMark: 1024 * 1024 });
-  return { stream: open(), where: path, size: info.size, kind: 'file', reread: open, ...pick };
+  return { stream: open(), where: path, size: info.size, kind: 'file', reread: { path, open }, ...pick };
 }
 
 /** How readArchive reads an opened input: its name in messages, its size and, for a file, how to read it again. */

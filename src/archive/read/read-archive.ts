@@ -18,7 +18,7 @@ import { parseDockerManifest, synthesizeDockerImages } from './docker-save.js';
 import { maxImportSize, maxUnreferencedSize } from './archive-budget.js';
 import { readOciLayout } from './oci-layout.js';
 import { scanArchive, type ScanLimits, type ScannedArchive, SurveyNeeded } from './scan.js';
-import { surveyArchive } from './survey.js';
+import { type ArchiveFileSource, surveyArchive } from './survey.js';
 import { wantedEntries } from './wanted-entries.js';
 
 export interface ReadArchiveOptions {
@@ -28,8 +28,8 @@ export interface ReadArchiveOptions {
   size?: number;
   /** Cap on the archive's tar bytes; default FERRY_MAX_IMPORT_SIZE, else 256 GiB (see archive-budget.ts). */
   maxBytes?: number;
-  /** Opens the archive again from its start, when it is a file: it can then be surveyed before it is written. */
-  reread?: () => Readable;
+  /** The archive as a file, which can be read again: it can then be surveyed before it is written. */
+  reread?: ArchiveFileSource;
 }
 
 export async function readArchive(input: Readable, sink: BlobSink, opts: ReadArchiveOptions): Promise<ArchiveContents> {
@@ -72,6 +72,6 @@ async function scanEntries(input: Readable, sink: BlobSink, opts: ReadArchiveOpt
   } catch (err) {
     if (!(err instanceof SurveyNeeded)) throw err;
   }
-  const wanted = wantedEntries(await surveyArchive(reread(), where, limits), where);
-  return scanArchive(reread(), sink, where, limits, wanted ? { wanted } : { undecided: 'write', cap, plainExempt: false });
+  const wanted = wantedEntries(await surveyArchive(reread, where, limits), where);
+  return scanArchive(reread.open(), sink, where, limits, wanted ? { wanted } : { undecided: 'write', cap, plainExempt: false });
 }

@@ -48,7 +48,7 @@ async function readFile(archive: Buffer, name: string) {
   await writeFile(path, archive);
   const open = () => createReadStream(path);
   const sink = new CountingSink();
-  const contents = await readArchive(open(), sink, { where: name, size: archive.length, reread: open });
+  const contents = await readArchive(open(), sink, { where: name, size: archive.length, reread: { path, open } });
   return { contents, sink };
 }
 
