@@ -17,8 +17,9 @@ import type { ArchiveContents } from './contents.js';
 import { parseDockerManifest, synthesizeDockerImages } from './docker-save.js';
 import { maxImportSize, maxUnreferencedSize } from './archive-budget.js';
 import { readOciLayout } from './oci-layout.js';
-import { scanArchive, type ScanLimits, type ScannedArchive, SurveyNeeded } from './scan.js';
+import { scanArchive, type ScannedArchive, SurveyNeeded } from './scan.js';
 import { type ArchiveFileSource, surveyArchive } from './survey.js';
+import type { ScanLimits } from './tar-pass.js';
 import { wantedEntries } from './wanted-entries.js';
 
 export interface ReadArchiveOptions {

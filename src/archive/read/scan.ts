@@ -4,8 +4,7 @@
  * links are recorded to be resolved once the whole archive has been seen — entry order is free, index.json may
  * come last. What happens to an entry before the archive says whether images reference it is the EntryPolicy's.
  */
-import type { Readable } from 'node:stream';
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { FerryError, isFerryError } from '../../errors.js';
 import { chain } from '../../oci/chain.js';
@@ -17,8 +16,6 @@ import { hardlinkTarget, MAX_LINK_HOPS, safeEntryName, symlinkTarget } from '../
 import { UNREFERENCED_SIZE_ENV } from './archive-budget.js';
 import { ReachableBlobs } from './reachable.js';
 import { passOverTar, type ScanLimits, type TarEntry } from './tar-pass.js';
-
-export type { ScanLimits } from './tar-pass.js';
 
 /** A regular file of the archive, now in the sink. */
 export interface ArchiveFile {
