@@ -28,10 +28,10 @@ const STAGING_ALLOWANCE = 4 * 1024 * 1024;
 const TRUSTING_RATIO = { FERRY_MAX_DECOMPRESSION_RATIO: '100000000' };
 
 /**
- * A sorted OCI layout with a docker-save manifest.json, as `ctr export` writes it, plus `junk` holding ZEROS
+ * A sorted OCI layout with a docker-save manifest.json, as `ctr export` writes it, plus `junk` holding `zeros`
  * zero bytes in its place in the order; one zstd frame.
  */
-async function sortedArchive(junk: string): Promise<Buffer> {
+async function sortedArchive(junk: string, zeros = ZEROS): Promise<Buffer> {
   const image = imageOf([{ tar: await tarBytes(validLayerEntries('sorted')) }]);
   const { blobs, manifest } = image;
   const indexJson = Buffer.from(image.indexJson.toString().replace('example.com/hostile:1', NAME));
@@ -50,7 +50,7 @@ async function sortedArchive(junk: string): Promise<Buffer> {
   for (const name of names) {
     const entry = entries.find((e) => e.name === name);
     if (!entry) {
-      parts.push(tarFileHeader(junk, ZEROS), ZEROS);
+      parts.push(tarFileHeader(junk, zeros), zeros);
       continue;
     }
     const one = await tarBytes([entry]);
@@ -61,13 +61,13 @@ async function sortedArchive(junk: string): Promise<Buffer> {
 }
 
 /** Imports `archive` from a file or stdin into a fresh sandbox, watching the store's staging area. */
-async function importWatched(archive: Buffer, from: 'file' | 'stdin') {
+async function importWatched(archive: Buffer, from: 'file' | 'stdin', env: Record<string, string> = {}) {
   const box = await sandbox();
   try {
     const file = join(box.inbox, 'sorted.tar.zst');
     await writeFile(file, archive);
     const args = ['--root', box.store, 'import', '--all-platforms', '--no-unpack', from === 'file' ? file : '-'];
-    const run = () => runFerry(args, { cwd: box.cwd, env: TRUSTING_RATIO, timeoutMs: 300_000, ...(from === 'stdin' ? { stdin: archive } : {}) });
+    const run = () => runFerry(args, { cwd: box.cwd, env: { ...TRUSTING_RATIO, ...env }, timeoutMs: 300_000, ...(from === 'stdin' ? { stdin: archive } : {}) });
     const { value: result, peak } = await peakBytesDuring(join(box.store, 'ingest'), run);
     const images = await runFerry(['--root', box.store, 'images', 'ls', '--json'], { cwd: box.cwd });
     return { result, peak, images: images.stdout };
@@ -111,4 +111,17 @@ describe('unreferenced entries of a sorted archive', () => {
       }, 300_000);
     });
   }
+});
+
+describe('FERRY_MAX_UNREFERENCED_SIZE', () => {
+  it('lets a sorted .tar.zst on stdin write entries before its metadata up to the cap, and is settable', async () => {
+    const archive = await sortedArchive('junk/small', 1024 * 1024);
+    const within = await importWatched(archive, 'stdin');
+    expect(within.result.code, within.result.stderr).toBe(0);
+    expect(within.images).toContain(NAME);
+    const beyond = await importWatched(archive, 'stdin', { FERRY_MAX_UNREFERENCED_SIZE: '512K' });
+    expect(beyond.result.stderr).toMatch(/^ferry: stdin:junk\/small \(1048576 bytes\)[^\n]+cap of 524288[^\n]+\(ERR_TOO_LARGE\)\n$/);
+    const malformed = await importWatched(archive, 'stdin', { FERRY_MAX_UNREFERENCED_SIZE: 'lots' });
+    expect(malformed.result.stderr).toMatch(/^ferry: FERRY_MAX_UNREFERENCED_SIZE="lots" is not a size[^\n]+\(ERR_USAGE\)\n$/);
+  }, 120_000);
 });
