@@ -15,7 +15,7 @@ import { isDigest } from '../oci/digest.js';
 import { isImageConfig, isIndex, isManifest } from '../oci/mediatypes.js';
 import { formatPlatform } from '../platform/index.js';
 import { MetadataSink } from './metadata-sink.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 
 export const DELTA_ANNOTATION = 'dev.ferry.delta';
 
@@ -48,7 +48,7 @@ export function alwaysShipped(desc: Descriptor): boolean {
 export async function readExcludedBlobs(path: string): Promise<Set<string>> {
   if (path !== '-' && (await looksLikeList(path))) return readDigestList(path);
   const input = await openInput(path);
-  const contents = await readArchive(input.stream, new MetadataSink(), { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) });
+  const contents = await readArchive(input.stream, new MetadataSink(), readOptionsOf(input));
   return new Set(contents.blobs.keys());
 }
 

@@ -12,7 +12,7 @@ import { openContainerdImage } from './containerd-copy.js';
 import type { DaemonOptions } from './daemon-options.js';
 import type { ImageLocation } from './image-location.js';
 import { importNames } from './import-names.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 import { pickImages } from './pick-image.js';
 import { openRegistryContent, type RegistryAccess } from './registry-access.js';
 import { stageSchema1Image } from './registry-schema1.js';
@@ -62,10 +62,10 @@ async function openArchiveImage(store: Store, location: ImageLocation & { kind: 
 }
 
 /** An archive read from a stream (a file, stdin, or the docker engine's save) into a staging area of the store. */
-export async function openArchiveStream(store: Store, location: ImageLocation, input: { stream: Readable; where: string; size?: number }, name?: string): Promise<OpenedImage> {
+export async function openArchiveStream(store: Store, location: ImageLocation, input: { stream: Readable; where: string; size?: number; reread?: { path: string; open(): Readable } }, name?: string): Promise<OpenedImage> {
   const staging = await store.stage();
   try {
-    const contents = pickImages(await readArchive(input.stream, staging, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) }), input);
+    const contents = pickImages(await readArchive(input.stream, staging, readOptionsOf(input)), input);
     if (contents.images.length !== 1) {
       throw new FerryError('ERR_USAGE', `${input.where} holds ${contents.images.length} images; ferry copies one at a time`, {
         path: input.where,

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { maxImportSize, readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
 import { availablePlatforms, incompletePlatform, isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
@@ -10,7 +11,7 @@ import type { Store } from '../store/index.js';
 import type { UnpackProgress } from '../unpack/index.js';
 import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
 import { importNames, type NamingOptions } from './import-names.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 import { pickImages } from './pick-image.js';
 import { readProgress } from './read-progress.js';
 import { convertSchema1Image } from './schema1-image.js';
@@ -91,10 +92,13 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
   // Snapshots this import unpacked: a failed import removes them, so it leaves no snapshot behind.
   const created: string[] = [];
   try {
-    const stream = opts.onProgress ? chain(input.stream, readProgress(opts.onProgress, input.size)) : input.stream;
-    const contents = pickImages(await readArchive(stream, staging, {
-      where: input.where,
-      ...(input.size === undefined ? {} : { size: input.size }),
+    const progress = opts.onProgress;
+    const shown = progress ? (stream: Readable) => chain(stream, readProgress(progress, input.size)) : (stream: Readable) => stream;
+    const { reread, ...read } = readOptionsOf(input);
+    const contents = pickImages(await readArchive(shown(input.stream), staging, {
+      ...read,
+      // A file whose metadata comes last is read again (survey, then writing): each pass shows its progress.
+      ...(reread ? { reread: { path: reread.path, open: () => shown(reread.open()) } } : {}),
       maxBytes: maxImportSize(opts.maxSize),
     }), input);
     const images: ImportedImage[] = [];

@@ -4,7 +4,7 @@ import type { Store } from '../store/index.js';
 import { copyIntoContainerd } from './containerd-copy.js';
 import type { DaemonOptions, DaemonUnpack } from './daemon-options.js';
 import { importNames, type NamingOptions } from './import-names.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 import type { PlatformArgs } from './platform-filter.js';
 import { convertSchema1Image } from './schema1-image.js';
 
@@ -35,7 +35,7 @@ export async function importIntoContainerd(store: Store, path: string, namespace
   const input = await openInput(path);
   const staging = await store.stage();
   try {
-    const contents = await readArchive(input.stream, staging, { where: input.where });
+    const contents = await readArchive(input.stream, staging, readOptionsOf(input));
     if (contents.images.length === 0) {
       throw new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${input.where} holds no image`, { path: input.where, hint: 'the archive is empty or not an image archive' });
     }

@@ -10,7 +10,7 @@ import { isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 import { mergedIndex, mergeMembers, platformLabel, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 import { pickImages } from './pick-image.js';
 import { selectPlatforms } from './platform-filter.js';
 import { OverlaySource } from '../graph/overlay-source.js';
@@ -61,7 +61,7 @@ export async function mergeArchives(inputs: string[], out: Writable, scratch: St
   const droppedAttestations = new Map<string, number>();
   for (const path of inputs) {
     const input = await openInput(path);
-    const contents = pickImages(await readArchive(input.stream, scratch, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) }), input);
+    const contents = pickImages(await readArchive(input.stream, scratch, readOptionsOf(input)), input);
     // Completeness is judged on what this input carried, not on the scratch store, which holds every earlier input too.
     const archive = new StagedArchive(contents, scratch, input.where);
     for (const found of contents.images) {

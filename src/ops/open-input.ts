@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { ReadArchiveOptions } from '../archive/read/index.js';
 import { layoutDirectoryStream } from '../archive/read/layout-directory.js';
 import { FerryError } from '../errors.js';
 import { parseArchiveAddress, type ImagePick } from './archive-address.js';
@@ -13,6 +14,8 @@ export interface OpenedInput {
   /** Bytes to read, when known (not for stdin). */
   size?: number;
   kind: 'file' | 'directory' | 'stdin';
+  /** A file, to read again from its start: a reader may survey it before writing (see read-archive.ts). */
+  reread?: { path: string; open(): Readable };
   /** The one image the address names (`:REF`, `:@N`); see pickImages. */
   pick?: ImagePick;
 }
@@ -48,5 +51,11 @@ export async function openInput(text: string): Promise<OpenedInput> {
   if (!info.isFile()) {
     throw new FerryError('ERR_USAGE', `${path} is not a file`, { path, hint: 'name an archive file (.tar, .tar.gz, .tar.zst), an OCI layout directory, or - for stdin' });
   }
-  return { stream: createReadStream(path, { highWaterMark: 1024 * 1024 }), where: path, size: info.size, kind: 'file', ...pick };
+  const open = () => createReadStream(path, { highWaterMark: 1024 * 1024 });
+  return { stream: open(), where: path, size: info.size, kind: 'file', reread: { path, open }, ...pick };
+}
+
+/** How readArchive reads an opened input: its name in messages, its size and, for a file, how to read it again. */
+export function readOptionsOf(input: Pick<OpenedInput, 'where' | 'size' | 'reread'>): ReadArchiveOptions {
+  return { where: input.where, ...(input.size === undefined ? {} : { size: input.size }), ...(input.reread ? { reread: input.reread } : {}) };
 }

@@ -9,7 +9,7 @@ import type { ContentSource } from '../oci/transport.js';
 import type { Store } from '../store/index.js';
 import { archiveOrImage } from './archive-or-image.js';
 import { MetadataSink } from './metadata-sink.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 import { pickImages } from './pick-image.js';
 
 /**
@@ -22,7 +22,7 @@ export async function platformCandidates(store: () => Promise<Store>, against: s
   if (found.kind === 'image') return candidatesOf(found.store, found.record.target);
   const sink = new MetadataSink();
   const input = await openInput(found.path);
-  const contents = pickImages(await readArchive(input.stream, sink, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) }), input);
+  const contents = pickImages(await readArchive(input.stream, sink, readOptionsOf(input)), input);
   const all = await Promise.all(contents.images.map((i) => candidatesOf(sink, i.target)));
   return all.flat();
 }

@@ -4,7 +4,7 @@ import type { ContentSource } from '../oci/transport.js';
 import { checkDiffIDs, type DiffIDCheck } from './archive-diffids.js';
 import { imageTree, type ImageTree } from './image-tree.js';
 import { MetadataSink } from './metadata-sink.js';
-import { openInput } from './open-input.js';
+import { openInput, readOptionsOf } from './open-input.js';
 import { pickImages } from './pick-image.js';
 
 export interface ArchiveTrees {
@@ -37,7 +37,7 @@ export async function readArchiveTrees(
 ): Promise<ArchiveTrees & { contents: ArchiveContents; sink: MetadataSink }> {
   const sink = new MetadataSink(opts.uncompressedDigests ? { uncompressedDigests: { ratio: maxDecompressionRatio() } } : {});
   const input = await openInput(path);
-  const contents = pickImages(await readArchive(input.stream, sink, { where: input.where, ...(input.size === undefined ? {} : { size: input.size }) }), input);
+  const contents = pickImages(await readArchive(input.stream, sink, readOptionsOf(input)), input);
   const images = [];
   for (const found of contents.images) images.push(await imageTree(sink as ContentSource, archiveNames(found), found.target));
   const bytes = [...contents.blobs.values()].reduce((a, b) => a + b, 0);

@@ -13,17 +13,29 @@ function blockHeader(last: boolean, type: number, size: number): Buffer {
 
 /** A zstd frame of `head` (stored raw) followed by `zeros` zero bytes (a multiple of 128 KiB, plus up to 128 KiB). */
 export function zstdZeros(head: Buffer, zeros: number): Buffer {
+  return zstdFrame([head, zeros]);
+}
+
+/**
+ * A zstd frame of `parts` in order: a Buffer is stored raw, a number is that many zero bytes (RLE blocks; a run
+ * that is not a multiple of 128 KiB ends in a shorter block).
+ */
+export function zstdFrame(parts: (Buffer | number)[]): Buffer {
   // Magic, frame header descriptor (no content size, no checksum), window descriptor 2^(10+7) = 128 KiB.
-  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])];
-  for (let at = 0; at < head.length; at += RLE_BLOCK) {
-    const raw = head.subarray(at, at + RLE_BLOCK);
-    parts.push(blockHeader(zeros === 0 && at + RLE_BLOCK >= head.length, 0, raw.length), raw);
+  const out: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])];
+  const blocks: { type: number; size: number; body: Buffer }[] = [];
+  for (const part of parts) {
+    if (typeof part === 'number') {
+      for (let left = part; left > 0; left -= RLE_BLOCK) blocks.push({ type: 1, size: Math.min(left, RLE_BLOCK), body: Buffer.from([0]) });
+      continue;
+    }
+    for (let at = 0; at < part.length; at += RLE_BLOCK) {
+      const raw = part.subarray(at, at + RLE_BLOCK);
+      blocks.push({ type: 0, size: raw.length, body: raw });
+    }
   }
-  for (let left = zeros; left > 0; left -= RLE_BLOCK) {
-    const size = Math.min(left, RLE_BLOCK);
-    parts.push(blockHeader(left <= RLE_BLOCK, 1, size), Buffer.from([0]));
-  }
-  return Buffer.concat(parts);
+  blocks.forEach((b, i) => out.push(blockHeader(i === blocks.length - 1, b.type, b.size), b.body));
+  return Buffer.concat(out);
 }
 
 /** A ustar header block for a regular file `name` of `size` bytes (sizes up to 8 GiB - 1 fit the octal field). */

@@ -3,7 +3,9 @@
  * FERRY_MAX_DECOMPRESSION_RATIO times what the user handed in (its file size, or what has been read from stdin
  * so far), at least the layer floor — so a 132 KB .tar.zst cannot write gigabytes of zeros to staging, whether
  * they sit in a layer or in an entry no image references. Every import also has a size cap of its own, for
- * plain archives and for trusted-but-huge inputs alike: `--max-size` or FERRY_MAX_IMPORT_SIZE.
+ * plain archives and for trusted-but-huge inputs alike: `--max-size` or FERRY_MAX_IMPORT_SIZE. Entries no image
+ * references are not written at all when the archive can be read twice (see survey.ts); read once, a compressed
+ * archive may write only FERRY_MAX_UNREFERENCED_SIZE bytes before its metadata says what its images reference.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { FerryError } from '../../errors.js';
@@ -12,6 +14,12 @@ import { decompressionLimit, RATIO_ENV } from '../../oci/bomb-guard.js';
 export const MAX_IMPORT_SIZE_ENV = 'FERRY_MAX_IMPORT_SIZE';
 /** Larger than any image archive seen in practice (CUDA images for seven platforms stay well under it). */
 export const DEFAULT_MAX_IMPORT_SIZE = 256 * 1024 ** 3;
+export const UNREFERENCED_SIZE_ENV = 'FERRY_MAX_UNREFERENCED_SIZE';
+/**
+ * Room for `docker save | gzip` of a large image on stdin (its layers all come before manifest.json), far below
+ * what a few hundred KB of zstd inflate to.
+ */
+export const DEFAULT_MAX_UNREFERENCED_SIZE = 1024 ** 3;
 
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
@@ -26,10 +34,19 @@ export function parseByteSize(text: string): number | undefined {
 /** The cap from `given` (the --max-size option), else FERRY_MAX_IMPORT_SIZE, else the default. */
 export function maxImportSize(given?: string, env: NodeJS.ProcessEnv = process.env): number {
   const raw = given ?? env[MAX_IMPORT_SIZE_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_MAX_IMPORT_SIZE;
+  return sizeSetting(raw, DEFAULT_MAX_IMPORT_SIZE, given === undefined ? `${MAX_IMPORT_SIZE_ENV}=` : '--max-size ');
+}
+
+/** The cap on bytes written before an archive read once says what its images reference: FERRY_MAX_UNREFERENCED_SIZE, else the default. */
+export function maxUnreferencedSize(env: NodeJS.ProcessEnv = process.env): number {
+  return sizeSetting(env[UNREFERENCED_SIZE_ENV], DEFAULT_MAX_UNREFERENCED_SIZE, `${UNREFERENCED_SIZE_ENV}=`);
+}
+
+function sizeSetting(raw: string | undefined, fallback: number, setting: string): number {
+  if (raw === undefined || raw === '') return fallback;
   const bytes = parseByteSize(raw);
   if (bytes === undefined) {
-    throw new FerryError('ERR_USAGE', `${given === undefined ? `${MAX_IMPORT_SIZE_ENV}=` : '--max-size '}${JSON.stringify(raw)} is not a size`, {
+    throw new FerryError('ERR_USAGE', `${setting}${JSON.stringify(raw)} is not a size`, {
       hint: 'give a number of bytes with an optional unit, e.g. 500M, 20G or 1T',
     });
   }

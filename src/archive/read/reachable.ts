@@ -32,6 +32,21 @@ export class ReachableBlobs {
     this.reference(parseChildren(bytes), documentOf);
   }
 
+  /** True when an image of the archive references the blob (known as soon as its parent has been seen). */
+  isReferenced(digest: string): boolean {
+    return this.referenced.has(digest);
+  }
+
+  /** Referenced manifests and indexes whose documents have not been seen: what they reference is unknown. */
+  unseen(): ReadonlySet<string> {
+    return this.pending;
+  }
+
+  /** Every blob referenced so far. */
+  all(): ReadonlySet<string> {
+    return this.referenced;
+  }
+
   /** True only when the blob is certainly not referenced by any image of the archive. */
   isUnreferenced(digest: string): boolean {
     return this.indexNamesImages && this.pending.size === 0 && !this.referenced.has(digest);

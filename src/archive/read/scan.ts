@@ -1,22 +1,21 @@
 /**
- * The one pass over an archive: every regular file goes into the sink as it streams by (hashed on the way, so
- * content is known by what it is), small JSON documents are also kept in memory, and links are recorded to be
- * resolved once the whole archive has been seen — entry order is free, index.json may come last.
+ * The pass over an archive that writes it: every regular file an image may need goes into the sink as it streams
+ * by (hashed on the way, so content is known by what it is), small JSON documents are also kept in memory, and
+ * links are recorded to be resolved once the whole archive has been seen — entry order is free, index.json may
+ * come last. What happens to an entry before the archive says whether images reference it is the EntryPolicy's.
  */
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { finished } from 'node:stream/promises';
 import { FerryError, isFerryError } from '../../errors.js';
 import { chain } from '../../oci/chain.js';
-import { createDecompressor, refuseUnsupportedCompression, SNIFF_BYTES } from '../../oci/compression.js';
+import { SNIFF_BYTES } from '../../oci/compression.js';
 import { DigestingStream, parseDigest } from '../../oci/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
 import type { BlobSink } from '../../oci/transport.js';
 import { hardlinkTarget, MAX_LINK_HOPS, safeEntryName, symlinkTarget } from '../tar-safety.js';
-import { sniffStream } from '../../oci/sniff-stream.js';
-import { ArchiveBudget, ByteCounter } from './archive-budget.js';
-import { EndOfArchive } from './end-of-archive.js';
+import { UNREFERENCED_SIZE_ENV } from './archive-budget.js';
 import { ReachableBlobs } from './reachable.js';
+import { passOverTar, type ScanLimits, type TarEntry } from './tar-pass.js';
 
 /** A regular file of the archive, now in the sink. */
 export interface ArchiveFile {
@@ -37,14 +36,33 @@ export interface ScannedArchive {
   blobs: Map<string, number>;
 }
 
+/**
+ * What becomes of an entry that comes before the archive has said whether any image references it (its
+ * index.json or manifest.json not seen yet: ctr and docker write sorted tars, blobs first).
+ */
+export type EntryPolicy =
+  /** Written, up to `cap` bytes of such entries in all; `plainExempt`: no cap for an uncompressed archive. */
+  | { undecided: 'write'; cap: number; plainExempt: boolean }
+  /** The first one stops the scan with SurveyNeeded: the archive is a file, and a survey decides instead. */
+  | { undecided: 'stop' }
+  /** A survey of the archive has decided: only these entries are written (and the known metadata files). */
+  | { wanted: ReadonlySet<string> };
+
+/** Thrown by a scan under `{ undecided: 'stop' }` at the first entry it cannot place. */
+export class SurveyNeeded extends Error {
+  constructor() {
+    super('the archive must be surveyed first');
+  }
+}
+
 /** Metadata files of docker-save and OCI layouts, kept whatever their first byte (refused beyond MAX_DOCUMENT_BYTES). */
-const KNOWN_DOCUMENT = /^(?:oci-layout|index\.json|manifest\.json|repositories|[0-9a-f]{64}\.json)$/;
+export const KNOWN_DOCUMENT = /^(?:oci-layout|index\.json|manifest\.json|repositories|[0-9a-f]{64}\.json)$/;
 /**
  * Known documents an archive holds at most one of each, so they are kept outside the budget. Legacy `<hex>.json`
  * configs can be any number, so they share MAX_RETAINED_BYTES with other JSON: thousands of 8 MiB ones must not
  * fill memory.
  */
-const SINGLE_DOCUMENT = /^(?:oci-layout|index\.json|manifest\.json|repositories)$/;
+export const SINGLE_DOCUMENT = /^(?:oci-layout|index\.json|manifest\.json|repositories)$/;
 
 /**
  * Other JSON objects (manifests and configs under blobs/, crane's `sha256:<hex>` configs) are kept while they
@@ -55,58 +73,13 @@ export const MAX_RETAINED_BYTES = 64 * 1024 * 1024;
 
 const OCTET_STREAM = 'application/octet-stream';
 
-/** A tar-stream entry as it really arrives: unknown type flags come through as null. */
-interface Entry {
-  header: Omit<tar.Header, 'type'> & { type: tar.Header['type'] | null };
-  resume(): unknown;
-}
-
-export interface ScanLimits {
-  /** The archive file's size, when known (not for stdin): a compressed archive's inflation is measured against it. */
-  knownSize?: number;
-  /** Cap on the archive's tar bytes (see archive-budget.ts). */
-  maxBytes: number;
-  /** How many times its compressed size a compressed archive may inflate to. */
-  ratio: number;
-}
-
-export async function scanArchive(input: Readable, sink: BlobSink, where: string, limits: ScanLimits): Promise<ScannedArchive> {
-  const { compression, head, stream } = await sniffStream(input);
-  try {
-    if (compression === 'none') refuseUnsupportedCompression(head, where);
-  } catch (err) {
-    stream.destroy();
-    throw err;
-  }
-  const extract = tar.extract();
-  const end = new EndOfArchive();
-  const counter = new ByteCounter();
-  const compressed = () => Math.max(limits.knownSize ?? 0, counter.bytes);
-  const budget = new ArchiveBudget({ where, maxBytes: limits.maxBytes, ...(compression === 'none' ? {} : { inflation: { ratio: limits.ratio, compressedBytes: compressed } }) });
-  const stages = compression === 'none' ? [stream, budget, end, extract] : [stream, counter, createDecompressor(compression, where), budget, end, extract];
-  const piped = pipeline(stages as unknown as [Readable, NodeJS.WritableStream]).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  const scanner = new Scanner(sink, where);
-  try {
-    for await (const entry of extract) await scanner.add(entry as unknown as Entry);
-  } catch (err) {
-    // Leaving the loop destroys the extractor; make sure the source is released too, then wait for the pipe.
-    extract.destroy();
-    input.destroy();
-    await piped;
-    throw tarStreamError(err, where);
-  }
-  // Past the end-of-archive marker: wait for the input's end unless more than padding follows it (/dev/zero).
-  const outcome = await Promise.race([piped, end.stopped.then(() => 'stopped' as const)]);
-  if (outcome === 'stopped') {
-    input.destroy();
-    await piped;
-    return scanner.result;
-  }
-  if (outcome !== undefined) throw tarStreamError(outcome, where);
-  return scanner.result;
+export async function scanArchive(input: Readable, sink: BlobSink, where: string, limits: ScanLimits, policy: EntryPolicy): Promise<ScannedArchive> {
+  let scanner: Scanner | undefined;
+  await passOverTar(input, where, limits, (compressed) => {
+    scanner = new Scanner(sink, where, policy, compressed);
+    return (entry) => scanner!.add(entry);
+  });
+  return scanner!.result;
 }
 
 /** Follows links from `name` to a regular file; undefined when nothing is there. */
@@ -136,13 +109,17 @@ class Scanner {
   private readonly reachable = new ReachableBlobs();
   /** Every regular file's digest by name, written or not, to tell duplicates apart. */
   private readonly fileDigests = new Map<string, string>();
+  /** Bytes of entries written before anything said whether images reference them. */
+  private undecidedBytes = 0;
 
   constructor(
     private readonly sink: BlobSink,
     private readonly where: string,
+    private readonly policy: EntryPolicy,
+    private readonly compressed: boolean,
   ) {}
 
-  async add(entry: Entry): Promise<void> {
+  async add(entry: TarEntry): Promise<void> {
     const { header } = entry;
     const name = safeEntryName(header.name, this.where);
     switch (header.type) {
@@ -162,10 +139,12 @@ class Scanner {
     }
   }
 
-  private async addFile(name: string, entry: Entry, size: number): Promise<void> {
+  private async addFile(name: string, entry: TarEntry, size: number): Promise<void> {
     const known = KNOWN_DOCUMENT.test(name);
     const blobDigest = blobDigestOf(name, this.where);
-    if (this.isUnreferenced(name, known, blobDigest)) return this.skipFile(name, entry);
+    const fate = this.fateOf(name, known, blobDigest);
+    if (fate === 'skip') return this.skipFile(name, entry);
+    if (fate === 'undecided') this.admitUndecided(name, size);
     if (known && size > MAX_DOCUMENT_BYTES) {
       throw new FerryError('ERR_TOO_LARGE', `${this.where}:${name} claims ${size} bytes, more than the ${MAX_DOCUMENT_BYTES} allowed for a JSON document`, {
         path: `${this.where}:${name}`,
@@ -200,13 +179,33 @@ class Scanner {
   }
 
   /**
-   * Once an archive is known to be an OCI layout (its oci-layout came first, as ferry and most tools write it),
-   * entries outside blobs/ other than the metadata files are never read, and neither is a blob no image of a
-   * fully-seen index.json references. Before that, nothing is known to be unreferenced.
+   * Known metadata files are always written. After a survey, exactly the entries it found referenced are. Else a
+   * blob an image already references is written; once an archive is known to be an OCI layout (its oci-layout
+   * came first, as ferry and most tools write it), entries outside blobs/ other than the metadata files are
+   * skipped, and so is a blob no image of a fully-seen index.json references. Anything else is undecided.
    */
-  private isUnreferenced(name: string, known: boolean, blobDigest: string | undefined): boolean {
-    if (!this.result.documents.has('oci-layout') || known) return false;
-    return blobDigest === undefined || this.reachable.isUnreferenced(blobDigest);
+  private fateOf(name: string, known: boolean, blobDigest: string | undefined): 'write' | 'skip' | 'undecided' {
+    if (known) return 'write';
+    if ('wanted' in this.policy) return this.policy.wanted.has(name) ? 'write' : 'skip';
+    if (blobDigest !== undefined && this.reachable.isReferenced(blobDigest)) return 'write';
+    if (!this.result.documents.has('oci-layout')) return 'undecided';
+    return blobDigest === undefined || this.reachable.isUnreferenced(blobDigest) ? 'skip' : 'undecided';
+  }
+
+  /**
+   * An undecided entry stops a scan that a survey can replace; otherwise it is written while such entries stay
+   * within the cap, judged by the size its header claims so that nothing beyond the cap reaches the sink.
+   */
+  private admitUndecided(name: string, size: number): void {
+    if ('wanted' in this.policy) return;
+    if (this.policy.undecided === 'stop') throw new SurveyNeeded();
+    const { cap, plainExempt } = this.policy;
+    this.undecidedBytes += size;
+    if (this.undecidedBytes <= cap || (plainExempt && !this.compressed)) return;
+    throw new FerryError('ERR_TOO_LARGE', `${this.where}:${name} (${size} bytes) would take the bytes written before the archive says what its images reference past the cap of ${cap}`, {
+      path: `${this.where}:${name}`,
+      hint: `import the archive from a file instead (a file is read twice, and only what images reference is written), or if it is trusted raise ${UNREFERENCED_SIZE_ENV} (e.g. 20G)`,
+    });
   }
 
   private readonly documentOf = (digest: string): Buffer | undefined => this.result.documents.get(blobPath(digest));
@@ -219,9 +218,14 @@ class Scanner {
 
   /**
    * An entry nothing will read is hashed on its way past but not written: disk use stays bounded by what images
-   * reference, and a later entry of the same name with other content is still a conflict.
+   * reference, and a later entry of the same name with other content is still a conflict. After a survey the
+   * wanted names are final, so a skipped entry is not even hashed: gigabytes of junk cost only their reading.
    */
-  private async skipFile(name: string, entry: Entry): Promise<void> {
+  private async skipFile(name: string, entry: TarEntry): Promise<void> {
+    if ('wanted' in this.policy) {
+      entry.resume();
+      return;
+    }
     const digester = new DigestingStream();
     await finished(chain(entry as unknown as Readable, digester).resume());
     this.checkUnique(name, digester.digest.digest);
@@ -279,7 +283,7 @@ class ObservedEntry extends Transform {
 }
 
 /** The digest an OCI layout entry name promises (`blobs/sha256/<hex>`), or undefined outside blobs/. */
-function blobDigestOf(name: string, where: string): string | undefined {
+export function blobDigestOf(name: string, where: string): string | undefined {
   const parts = name.split('/');
   if (parts[0] !== 'blobs' || parts.length < 2) return undefined;
   if (parts.length !== 3) {
@@ -307,26 +311,6 @@ function entryError(err: unknown, name: string, where: string): unknown {
       path: `${where}:${name}`,
       ...(err.digest === undefined ? {} : { digest: err.digest }),
       hint: 'the archive is corrupt or was tampered with; export it again',
-      cause: err,
-    });
-  }
-  return err;
-}
-
-/** tar-stream reports malformed input with plain Errors; give them codes. */
-function tarStreamError(err: unknown, where: string): unknown {
-  if (isFerryError(err) || !(err instanceof Error)) return err;
-  if (err.message === 'Unexpected end of data') {
-    return new FerryError('ERR_TRUNCATED', `${where}: the tar archive ends in the middle of an entry`, {
-      path: where,
-      hint: 'the archive is incomplete; copy or export it again',
-      cause: err,
-    });
-  }
-  if (/^Invalid (tar )?header|Header exceeds max size/.test(err.message)) {
-    return new FerryError('ERR_UNSUPPORTED_ARCHIVE', `${where} is not a tar archive (${err.message})`, {
-      path: where,
-      hint: 'ferry imports tar archives (optionally gzip- or zstd-compressed) written by docker save, ferry export, skopeo or containerd',
       cause: err,
     });
   }
