@@ -100,8 +100,8 @@ describe('unreferenced entries of a sorted archive', () => {
         expect(peak).toBeLessThan(STAGING_ALLOWANCE);
       }, 300_000);
 
-      it('prevents an import from stdin from writing it: refused before it, naming it and FERRY_MAX_UNREFERENCED_SIZE', async () => {
-        const { result, peak, images } = await importWatched(archive, 'stdin');
+      it('prevents an import from stdin from writing it beyond the cap: refused before it, naming it and FERRY_MAX_UNREFERENCED_SIZE', async () => {
+        const { result, peak, images } = await importWatched(archive, 'stdin', { FERRY_MAX_UNREFERENCED_SIZE: '1G' });
         expect(result.stderr).toMatch(/^ferry: stdin:[^\n]+ \(ERR_TOO_LARGE\)\n$/);
         expect(result.stderr).toContain(`stdin:${name} (${ZEROS} bytes)`);
         expect(result.stderr).toContain('FERRY_MAX_UNREFERENCED_SIZE');

@@ -16,10 +16,11 @@ export const MAX_IMPORT_SIZE_ENV = 'FERRY_MAX_IMPORT_SIZE';
 export const DEFAULT_MAX_IMPORT_SIZE = 256 * 1024 ** 3;
 export const UNREFERENCED_SIZE_ENV = 'FERRY_MAX_UNREFERENCED_SIZE';
 /**
- * Room for `docker save | gzip` of a large image on stdin (its layers all come before manifest.json), far below
- * what a few hundred KB of zstd inflate to.
+ * Room for `docker save | gzip` of a large image on stdin (its layers all come before manifest.json, and docker
+ * load takes such a pipe whatever its size). A tiny hostile archive is stopped long before by the inflation bound;
+ * this caps what a large compressed stream may leave in staging before its metadata.
  */
-export const DEFAULT_MAX_UNREFERENCED_SIZE = 1024 ** 3;
+export const DEFAULT_MAX_UNREFERENCED_SIZE = 16 * 1024 ** 3;
 
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
