@@ -14,7 +14,7 @@ export { transferImage, type TransferOptions, type TransferResult } from './grap
 export { importArchive, type ImportOptions, type ImportResult } from './ops/import-archive.js';
 export { exportImages, type ExportOptions, type ExportResult } from './ops/export-archive.js';
 export { unpackToDirectory } from './ops/unpack-image.js';
-export { resolveUnpackTarget, type UnpackChoice } from './ops/unpack-target.js';
+export { resolveUnpackTarget, type UnpackChoice } from './ops/policy/unpack-target.js';
 export { copyImage, type CopyOptions, type CopyResult } from './ops/copy.js';
 export { importIntoContainerd, type ContainerdImportOptions, type ContainerdImportResult } from './ops/import-into-containerd.js';
-export type { DaemonOptions, DaemonUnpack } from './ops/daemon-options.js';
+export type { DaemonOptions, DaemonUnpack } from './ops/ends/daemon-options.js';

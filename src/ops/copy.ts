@@ -6,18 +6,18 @@ import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { formatReference, normalizeName, type Reference } from '../oci/reference.js';
-import { parseArchiveAddress } from './archive-address.js';
+import { parseArchiveAddress } from './ends/archive-address.js';
 import type { UploadCounts } from '../registry/index.js';
 import { Store } from '../store/index.js';
-import { copyIntoContainerd } from './containerd-copy.js';
-import type { DaemonOptions, DaemonUnpack } from './daemon-options.js';
-import { copyIntoDockerDaemon } from './docker-daemon-copy.js';
+import { copyIntoContainerd } from './ends/containerd-copy.js';
+import type { DaemonOptions, DaemonUnpack } from './ends/daemon-options.js';
+import { copyIntoDockerDaemon } from './ends/docker-daemon-copy.js';
 import { exportImages } from './export-archive.js';
-import { formatLocation, parseLocation, type ImageLocation } from './image-location.js';
-import { openImage, type OpenedImage } from './image-source.js';
-import { openOutput } from './open-output.js';
-import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
-import { openRegistryContent, type RegistryAccess } from './registry-access.js';
+import { formatLocation, parseLocation, type ImageLocation } from './ends/image-location.js';
+import { openImage, type OpenedImage } from './ends/image-source.js';
+import { openOutput } from './ends/open-output.js';
+import { selectPlatforms, type PlatformArgs } from './policy/platform-filter.js';
+import { openRegistryContent, type RegistryAccess } from './ends/registry-access.js';
 import { transferImage, type TransferResult } from '../graph/copy.js';
 
 export interface CopyOptions extends PlatformArgs {

@@ -13,13 +13,13 @@ import { normalizeName } from '../oci/reference.js';
 import { IndexSchema } from '../oci/schemas.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Staging, Store } from '../store/index.js';
-import { referrerExports } from './referrers.js';
-import { indexWithoutAttestations, withoutAttachments } from './skip-attestations.js';
-import { alwaysShipped, markDelta } from './delta.js';
+import { referrerExports } from './ends/referrers.js';
+import { indexWithoutAttestations, withoutAttachments } from './policy/skip-attestations.js';
+import { alwaysShipped, markDelta } from './policy/delta.js';
 import { OverlaySource } from '../graph/overlay-source.js';
-import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
+import { selectPlatforms, type PlatformArgs } from './policy/platform-filter.js';
 import { rewriteIndex } from '../graph/rewrite-index.js';
-import { dockerSaveEntry } from './docker-save-entry.js';
+import { dockerSaveEntry } from './policy/docker-save-entry.js';
 
 export interface ExportOptions extends PlatformArgs {
   /** With --platform: keep the original index (the archive is then partial) instead of rewriting it. */

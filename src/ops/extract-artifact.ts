@@ -4,7 +4,7 @@ import { readDocument } from '../graph/read-document.js';
 import { isManifest } from '../oci/mediatypes.js';
 import { ManifestSchema } from '../oci/schemas.js';
 import type { Store } from '../store/index.js';
-import { lookupStoreDocument } from './store-documents.js';
+import { lookupStoreDocument } from './ends/store-documents.js';
 
 export interface ExtractArtifactResult {
   artifact: string;

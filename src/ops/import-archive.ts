@@ -9,15 +9,15 @@ import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { formatPlatform, hostPlatform, normalizePlatform, onlyStrict, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 import type { UnpackProgress } from '../unpack/index.js';
-import { isDelta, requireDeltaBase, withoutDeltaMark } from './delta.js';
-import { importNames, type NamingOptions } from './import-names.js';
-import { openInput, readOptionsOf } from './open-input.js';
-import { pickImages } from './pick-image.js';
-import { readProgress } from './read-progress.js';
-import { convertSchema1Image } from './schema1-image.js';
-import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
-import { unpackPlatformImage, type UnpackOutcome } from './unpack-platform-image.js';
-import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
+import { isDelta, requireDeltaBase, withoutDeltaMark } from './policy/delta.js';
+import { importNames, type NamingOptions } from './policy/import-names.js';
+import { openInput, readOptionsOf } from './ends/open-input.js';
+import { pickImages } from './policy/pick-image.js';
+import { readProgress } from './ends/read-progress.js';
+import { convertSchema1Image } from './policy/schema1-image.js';
+import { selectPlatforms, type PlatformArgs } from './policy/platform-filter.js';
+import { unpackPlatformImage, type UnpackOutcome } from './unpack-image.js';
+import { resolveUnpackTarget, type UnpackChoice } from './policy/unpack-target.js';
 
 export interface ImportOptions extends PlatformArgs, NamingOptions {
   /** `--unpack-platform`: which platform to unpack (best compatible match). */

@@ -1,12 +1,12 @@
 import { readArchive } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { copyIntoContainerd } from './containerd-copy.js';
-import type { DaemonOptions, DaemonUnpack } from './daemon-options.js';
-import { importNames, type NamingOptions } from './import-names.js';
-import { openInput, readOptionsOf } from './open-input.js';
-import type { PlatformArgs } from './platform-filter.js';
-import { convertSchema1Image } from './schema1-image.js';
+import { copyIntoContainerd } from './ends/containerd-copy.js';
+import type { DaemonOptions, DaemonUnpack } from './ends/daemon-options.js';
+import { importNames, type NamingOptions } from './policy/import-names.js';
+import { openInput, readOptionsOf } from './ends/open-input.js';
+import type { PlatformArgs } from './policy/platform-filter.js';
+import { convertSchema1Image } from './policy/schema1-image.js';
 
 export interface ContainerdImportOptions extends PlatformArgs, NamingOptions {
   daemons?: DaemonOptions;

@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
-import { archiveOrImage } from './archive-or-image.js';
-import { imageTree, type ImageTree } from './image-tree.js';
+import { archiveOrImage } from './ends/archive-or-image.js';
+import { imageTree, type ImageTree } from './policy/image-tree.js';
 import { readArchiveTrees } from './verify-archive.js';
 
 export interface InspectResult {

@@ -2,8 +2,8 @@ import { isComplete, presentBlobs, resolveImage } from '../graph/resolve.js';
 import { isImageConfig } from '../oci/mediatypes.js';
 import { formatPlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
-import { referrersBySubject } from './referrers.js';
-import { listStoreDocuments } from './store-documents.js';
+import { referrersBySubject } from './ends/referrers.js';
+import { listStoreDocuments } from './ends/store-documents.js';
 
 export interface ReferrerListing {
   digest: string;

@@ -9,12 +9,12 @@ import { MediaType, isIndex } from '../oci/mediatypes.js';
 import { isTagOnly, normalizeName, parseReference } from '../oci/reference.js';
 import { formatPlatform, hostPlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
-import { mergedIndex, mergeMembers, platformLabel, type DroppedMember, type MergeMember, type MergePreference } from './merge-plan.js';
-import { openInput, readOptionsOf } from './open-input.js';
-import { pickImages } from './pick-image.js';
-import { selectPlatforms } from './platform-filter.js';
+import { mergedIndex, mergeMembers, platformLabel, type DroppedMember, type MergeMember, type MergePreference } from './policy/merge-plan.js';
+import { openInput, readOptionsOf } from './ends/open-input.js';
+import { pickImages } from './policy/pick-image.js';
+import { selectPlatforms } from './policy/platform-filter.js';
 import { OverlaySource } from '../graph/overlay-source.js';
-import { resolveUnpackTarget } from './unpack-target.js';
+import { resolveUnpackTarget } from './policy/unpack-target.js';
 
 export interface MergeOptions {
   prefer?: MergePreference;

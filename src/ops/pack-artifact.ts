@@ -5,7 +5,7 @@ import { FerryError } from '../errors.js';
 import { Annotation } from '../oci/descriptor.js';
 import { normalizeName } from '../oci/reference.js';
 import type { Store } from '../store/index.js';
-import { lookupStoreDocument } from './store-documents.js';
+import { lookupStoreDocument } from './ends/store-documents.js';
 
 export interface PackArtifactOptions {
   artifactType?: string;

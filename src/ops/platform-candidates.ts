@@ -7,10 +7,10 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { isIndex } from '../oci/mediatypes.js';
 import type { ContentSource } from '../oci/transport.js';
 import type { Store } from '../store/index.js';
-import { archiveOrImage } from './archive-or-image.js';
-import { MetadataSink } from './metadata-sink.js';
-import { openInput, readOptionsOf } from './open-input.js';
-import { pickImages } from './pick-image.js';
+import { archiveOrImage } from './ends/archive-or-image.js';
+import { MetadataSink } from './ends/metadata-sink.js';
+import { openInput, readOptionsOf } from './ends/open-input.js';
+import { pickImages } from './policy/pick-image.js';
 
 /**
  * The descriptors a platform choice is made among, for `platforms explain --against`: an archive file (read

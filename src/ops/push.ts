@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { normalizeName, parseReference } from '../oci/reference.js';
 import type { Store } from '../store/index.js';
 import { copyBetween, type CopyOptions, type CopyResult } from './copy.js';
-import type { ImageLocation } from './image-location.js';
+import type { ImageLocation } from './ends/image-location.js';
 
 /**
  * `ferry push IMAGE|ARCHIVE REF`: what is pushed is an archive when the argument is `-` or an existing file,

@@ -1,12 +1,13 @@
 import { FerryError } from '../errors.js';
 import { readDocument } from '../graph/read-document.js';
-import { resolveImage } from '../graph/resolve.js';
+import { resolveImage, type PlatformImage } from '../graph/resolve.js';
 import { normalizeName } from '../oci/reference.js';
 import { ImageConfigSchema } from '../oci/schemas.js';
+import type { ContentSource } from '../oci/transport.js';
 import { hostPlatform, parsePlatform } from '../platform/index.js';
 import type { Store } from '../store/index.js';
-import { intoFreshDirectory, unpackImage, type UnpackProgress } from '../unpack/index.js';
-import { resolveUnpackTarget, type UnpackChoice } from './unpack-target.js';
+import { ensureSnapshot, intoFreshDirectory, unpackImage, type UnpackProgress } from '../unpack/index.js';
+import { resolveUnpackTarget, type UnpackChoice } from './policy/unpack-target.js';
 
 export interface UnpackOptions {
   platform?: string;
@@ -54,4 +55,24 @@ export async function unpackToDirectory(store: Store, name: string, dir: string,
     }),
   );
   return { ...choice, name: full, dir, manifest: choice.image.manifest.digest, warnings };
+}
+
+export interface UnpackOutcome {
+  snapshot: string;
+  reused: boolean;
+  warnings: string[];
+}
+
+/** Unpacks one platform's image into a snapshot under the store (import's unpack), reusing an identical one. */
+export async function unpackPlatformImage(store: Store, source: ContentSource, image: PlatformImage, onProgress?: (progress: UnpackProgress) => void): Promise<UnpackOutcome> {
+  if (!image.config) {
+    throw new FerryError('ERR_BLOB_MISSING', `manifest ${image.manifest.digest} has no readable config`, { digest: image.manifest.digest });
+  }
+  const config = (await readDocument(source, image.config, ImageConfigSchema)).value;
+  const warnings: string[] = [];
+  const result = await ensureSnapshot(store, source, image.layers, config.rootfs.diff_ids, {
+    onWarning: (w: string) => warnings.push(w),
+    ...(onProgress ? { onProgress } : {}),
+  });
+  return { snapshot: result.path, reused: result.reused, warnings };
 }

@@ -1,11 +1,11 @@
 import { readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { maxDecompressionRatio } from '../oci/bomb-guard.js';
 import type { ContentSource } from '../oci/transport.js';
-import { checkDiffIDs, type DiffIDCheck } from './archive-diffids.js';
-import { imageTree, type ImageTree } from './image-tree.js';
-import { MetadataSink } from './metadata-sink.js';
-import { openInput, readOptionsOf } from './open-input.js';
-import { pickImages } from './pick-image.js';
+import { checkDiffIDs, type DiffIDCheck } from './policy/archive-diffids.js';
+import { imageTree, type ImageTree } from './policy/image-tree.js';
+import { MetadataSink } from './ends/metadata-sink.js';
+import { openInput, readOptionsOf } from './ends/open-input.js';
+import { pickImages } from './policy/pick-image.js';
 
 export interface ArchiveTrees {
   archive: string;

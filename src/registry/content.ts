@@ -39,7 +39,7 @@ export class RegistryContent implements ContentSource, ContentTarget {
 
   /**
    * The descriptor a tag or digest points at. A Docker schema1 manifest is returned as it is: converting it needs
-   * somewhere to write the new config and manifest, which is the caller's (see ops/registry-schema1.ts).
+   * somewhere to write the new config and manifest, which is the caller's (see ops/ends/registry-schema1.ts).
    */
   async resolve(reference: string): Promise<Descriptor> {
     const { desc, bytes } = await this.repo.getManifest(reference);

@@ -9,10 +9,10 @@ import type { Descriptor } from '../../src/oci/descriptor.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { listImages } from '../../src/ops/list-images.js';
-import { findReferrers, referrerExports } from '../../src/ops/referrers.js';
+import { findReferrers, referrerExports } from '../../src/ops/ends/referrers.js';
 import { rewriteIndex } from '../../src/graph/rewrite-index.js';
-import { indexWithoutAttestations, withoutAttachments } from '../../src/ops/skip-attestations.js';
-import { lookupStoreDocument } from '../../src/ops/store-documents.js';
+import { indexWithoutAttestations, withoutAttachments } from '../../src/ops/policy/skip-attestations.js';
+import { lookupStoreDocument } from '../../src/ops/ends/store-documents.js';
 import { Store } from '../../src/store/index.js';
 import { type BuiltImage, buildImage } from '../helpers/image-builder.js';
 

@@ -4,7 +4,7 @@ import type { Platform } from '../../src/oci/descriptor.js';
 import { exportImages, type ExportOptions } from '../../src/ops/export-archive.js';
 import { importArchive } from '../../src/ops/import-archive.js';
 import { mergeArchives, type MergeOptions, type MergeResult } from '../../src/ops/merge-archives.js';
-import { withScratchStore } from '../../src/ops/scratch-store.js';
+import { withScratchStore } from '../../src/ops/ends/scratch-store.js';
 import { Store } from '../../src/store/index.js';
 import { ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { type BuildOptions, type BuiltImage, buildImage, platformLabel } from '../helpers/image-builder.js';

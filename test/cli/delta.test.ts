@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFerryError } from '../../src/errors.js';
-import { DELTA_ANNOTATION, readExcludedBlobs } from '../../src/ops/delta.js';
+import { DELTA_ANNOTATION, readExcludedBlobs } from '../../src/ops/policy/delta.js';
 import { importArchive } from '../../src/ops/import-archive.js';
 import { storeInventory } from '../../src/ops/inventory.js';
 import { listImages } from '../../src/ops/list-images.js';

@@ -11,7 +11,7 @@ import { readArchive, StagedArchive } from '../../src/archive/read/index.js';
 import { transferImage } from '../../src/graph/copy.js';
 import { OverlaySource } from '../../src/graph/overlay-source.js';
 import { digestOf } from '../../src/oci/digest.js';
-import { selectPlatforms } from '../../src/ops/platform-filter.js';
+import { selectPlatforms } from '../../src/ops/policy/platform-filter.js';
 import { Store } from '../../src/store/index.js';
 import { legacyDockerSaveTar, ociLayoutTar } from '../helpers/archive-fixtures.js';
 import { buildImage, FOUR_PLATFORMS, type BuiltImage } from '../helpers/image-builder.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLocation } from '../../src/ops/image-location.js';
+import { parseLocation } from '../../src/ops/ends/image-location.js';
 import { parseChallenge } from '../../src/registry/auth.js';
 import { dockerConfigCredentials, parseCreds } from '../../src/registry/credentials.js';
 import { isLoopbackHost, RegistryHttp } from '../../src/registry/http.js';

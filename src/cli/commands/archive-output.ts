@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
  * failed merge or split never leaves a truncated archive that looks complete.
  */
 export async function writeArchiveFile<T>(path: string, write: (out: Writable) => Promise<T>): Promise<{ result: T; where: string }> {
-  const { openOutput } = await import('../../ops/open-output.js');
+  const { openOutput } = await import('../../ops/ends/open-output.js');
   const output = await openOutput(path);
   try {
     // The archive writer resolves once its pipeline has finished the output: every byte is handed to the file.

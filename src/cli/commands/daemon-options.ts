@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { DaemonOptions, DaemonUnpack } from '../../ops/daemon-options.js';
+import type { DaemonOptions, DaemonUnpack } from '../../ops/ends/daemon-options.js';
 
 /** Options of the commands that can write to or read from containerd and the docker engine. */
 export interface DaemonArgs {

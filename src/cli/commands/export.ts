@@ -54,10 +54,10 @@ export const exportCommand: CommandModule<GlobalOptions, ExportArgs> = {
   handler: async (argv) => {
     const [{ compressArchive }, { readExcludedBlobs }, { exportImages }, { openOutput }, { readProgress }] = await Promise.all([
       import('../../archive/write/index.js'),
-      import('../../ops/delta.js'),
+      import('../../ops/policy/delta.js'),
       import('../../ops/export-archive.js'),
-      import('../../ops/open-output.js'),
-      import('../../ops/read-progress.js'),
+      import('../../ops/ends/open-output.js'),
+      import('../../ops/ends/read-progress.js'),
     ]);
     const store = await openStore(argv, { readOnly: true });
     // Read before the output is opened: the base may be large, and a bad one must not leave an empty archive.

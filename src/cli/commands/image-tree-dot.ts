@@ -1,4 +1,4 @@
-import type { ImageTree, TreeBlob } from '../../ops/image-tree.js';
+import type { ImageTree, TreeBlob } from '../../ops/policy/image-tree.js';
 import { humanBytes } from '../human-bytes.js';
 
 /**

@@ -1,5 +1,5 @@
 import { shortDigest } from '../../oci/digest.js';
-import type { ImageTree, TreeBlob, TreeManifest } from '../../ops/image-tree.js';
+import type { ImageTree, TreeBlob, TreeManifest } from '../../ops/policy/image-tree.js';
 import { humanBytes } from '../human-bytes.js';
 
 /** The text form of image trees, shared by `ferry inspect` (details) and `ferry verify` (status only). */

@@ -15,7 +15,7 @@ export const inventoryCommand: CommandModule<GlobalOptions, InventoryArgs> = {
       .example('$0 inventory -o have.txt  # on the far side; carry have.txt back', '')
       .example('$0 export --exclude-blobs-from have.txt delta.tar app:2  # on the near side: only what is missing', '') as unknown as Argv<InventoryArgs>,
   handler: async (argv) => {
-    const [{ storeInventory }, { openOutput }] = await Promise.all([import('../../ops/inventory.js'), import('../../ops/open-output.js')]);
+    const [{ storeInventory }, { openOutput }] = await Promise.all([import('../../ops/inventory.js'), import('../../ops/ends/open-output.js')]);
     const digests = await storeInventory(await openStore(argv, { readOnly: true }));
     if (!argv.output || argv.output === '-') {
       emit(argv, digests, () => digests);

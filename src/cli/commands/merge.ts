@@ -26,7 +26,7 @@ export const mergeCommand: CommandModule<GlobalOptions, MergeArgs> = {
       .example("$0 merge app.tar app-amd64.tar app-arm64.tar  # one index for both CI jobs' images", '')
       .example('$0 merge --name ghcr.io/me/app:1 app.tar amd64.tar arm64.tar  # inputs that carry no (or other) names', '') as unknown as Argv<MergeArgs>,
   handler: async (argv) => {
-    const [{ mergeArchives }, { withScratchStore }] = await Promise.all([import('../../ops/merge-archives.js'), import('../../ops/scratch-store.js')]);
+    const [{ mergeArchives }, { withScratchStore }] = await Promise.all([import('../../ops/merge-archives.js'), import('../../ops/ends/scratch-store.js')]);
     const progress = blobProgress('merging', argv);
     try {
       const { result, where } = await withScratchStore(argv.out, (scratch) =>

@@ -1,4 +1,4 @@
-import type { ImageTree } from '../../ops/image-tree.js';
+import type { ImageTree } from '../../ops/policy/image-tree.js';
 import { humanBytes } from '../human-bytes.js';
 import { tableLines } from '../table.js';
 

@@ -23,7 +23,7 @@ export const splitCommand: CommandModule<GlobalOptions, SplitArgs> = {
       .option('skip-manifest-json', { type: 'boolean', describe: 'do not write the docker-save manifest.json' })
       .example('$0 split app.tar --platform linux/arm64 -o app-arm64.tar  # only arm64', '') as unknown as Argv<SplitArgs>,
   handler: async (argv) => {
-    const [{ splitArchive }, { withScratchStore }] = await Promise.all([import('../../ops/split-archive.js'), import('../../ops/scratch-store.js')]);
+    const [{ splitArchive }, { withScratchStore }] = await Promise.all([import('../../ops/split-archive.js'), import('../../ops/ends/scratch-store.js')]);
     const { result, where } = await withScratchStore(argv.output, (scratch) =>
       writeArchiveFile(argv.output, (out) =>
         splitArchive(argv.input, out, scratch, { platform: argv.platform, ...(argv.skipManifestJson ? { skipManifestJson: true } : {}) }),

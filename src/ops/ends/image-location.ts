@@ -1,5 +1,5 @@
-import { FerryError } from '../errors.js';
-import { formatReference, normalizeName, parseReference, type Reference } from '../oci/reference.js';
+import { FerryError } from '../../errors.js';
+import { formatReference, normalizeName, parseReference, type Reference } from '../../oci/reference.js';
 import { parseArchiveAddress } from './archive-address.js';
 
 /**

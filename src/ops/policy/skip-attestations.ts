@@ -1,9 +1,9 @@
-import type { ResolvedImage } from '../graph/resolve.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import { digestOf } from '../oci/digest.js';
-import { parseDocument, serializeDocument } from '../oci/document.js';
-import { IndexSchema } from '../oci/schemas.js';
-import { isAttestation } from '../platform/index.js';
+import type { ResolvedImage } from '../../graph/resolve.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { digestOf } from '../../oci/digest.js';
+import { parseDocument, serializeDocument } from '../../oci/document.js';
+import { IndexSchema } from '../../oci/schemas.js';
+import { isAttestation } from '../../platform/index.js';
 
 /**
  * `ferry export --skip-attestations`: BuildKit attestation manifests (unknown/unknown, `vnd.docker.reference.*`)

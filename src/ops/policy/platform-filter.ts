@@ -1,7 +1,7 @@
-import type { Platform } from '../oci/descriptor.js';
-import type { PlatformSelection } from '../graph/resolve.js';
-import { defaultMatcher, formatPlatform, hostPlatform, ordered, parsePlatform } from '../platform/index.js';
-import { FerryError } from '../errors.js';
+import type { Platform } from '../../oci/descriptor.js';
+import type { PlatformSelection } from '../../graph/resolve.js';
+import { defaultMatcher, formatPlatform, hostPlatform, ordered, parsePlatform } from '../../platform/index.js';
+import { FerryError } from '../../errors.js';
 
 export interface PlatformArgs {
   allPlatforms?: boolean;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isFerryError } from '../../src/errors.js';
-import type { PlatformImage } from '../../src/graph/resolve.js';
-import type { Platform } from '../../src/oci/descriptor.js';
-import { MediaType } from '../../src/oci/mediatypes.js';
-import { mergedIndex, mergeMembers, type MergeMember } from '../../src/ops/merge-plan.js';
-import { thrown } from '../helpers/thrown.js';
+import { isFerryError } from '../../../src/errors.js';
+import type { PlatformImage } from '../../../src/graph/resolve.js';
+import type { Platform } from '../../../src/oci/descriptor.js';
+import { MediaType } from '../../../src/oci/mediatypes.js';
+import { mergedIndex, mergeMembers, type MergeMember } from '../../../src/ops/policy/merge-plan.js';
+import { thrown } from '../../helpers/thrown.js';
 
 function member(input: string, digestChar: string, platform?: Platform): MergeMember {
   const desc = { mediaType: MediaType.ociManifest, digest: `sha256:${digestChar.repeat(64)}`, size: 10, ...(platform ? { platform } : {}) };

@@ -1,4 +1,4 @@
-import type { UnpackChoice } from './unpack-target.js';
+import type { UnpackChoice } from '../policy/unpack-target.js';
 
 /** How ferry reaches the daemons and what it asks of them when one is the destination. */
 export interface DaemonOptions {

@@ -6,16 +6,16 @@
  */
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { readArchive } from '../archive/read/index.js';
-import { FerryError } from '../errors.js';
-import type { ResolvedImage } from '../graph/resolve.js';
-import { isComplete } from '../graph/resolve.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import { isDigest } from '../oci/digest.js';
-import { isImageConfig, isIndex, isManifest } from '../oci/mediatypes.js';
-import { formatPlatform } from '../platform/index.js';
-import { MetadataSink } from './metadata-sink.js';
-import { openInput, readOptionsOf } from './open-input.js';
+import { readArchive } from '../../archive/read/index.js';
+import { FerryError } from '../../errors.js';
+import type { ResolvedImage } from '../../graph/resolve.js';
+import { isComplete } from '../../graph/resolve.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { isDigest } from '../../oci/digest.js';
+import { isImageConfig, isIndex, isManifest } from '../../oci/mediatypes.js';
+import { formatPlatform } from '../../platform/index.js';
+import { MetadataSink } from '../ends/metadata-sink.js';
+import { openInput, readOptionsOf } from '../ends/open-input.js';
 
 export const DELTA_ANNOTATION = 'dev.ferry.delta';
 

@@ -1,4 +1,4 @@
-import { isTagOnly, normalizeName } from '../oci/reference.js';
+import { isTagOnly, normalizeName } from '../../oci/reference.js';
 
 export interface NamingOptions {
   /** `--base-name`: repository for tag-only names (`3.19` → `<base>:3.19`) and for digest names. */

@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ReadArchiveOptions } from '../archive/read/index.js';
-import { layoutDirectoryStream } from '../archive/read/layout-directory.js';
-import { FerryError } from '../errors.js';
+import type { ReadArchiveOptions } from '../../archive/read/index.js';
+import { layoutDirectoryStream } from '../../archive/read/layout-directory.js';
+import { FerryError } from '../../errors.js';
 import { parseArchiveAddress, type ImagePick } from './archive-address.js';
 
 export interface OpenedInput {

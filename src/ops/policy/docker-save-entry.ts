@@ -1,10 +1,10 @@
-import type { DockerSaveImage } from '../archive/write/index.js';
-import { FerryError } from '../errors.js';
-import { isComplete, type ResolvedImage } from '../graph/resolve.js';
-import type { Platform } from '../oci/descriptor.js';
-import { isImageConfig, isNonDistributable } from '../oci/mediatypes.js';
-import { normalizeName, parseReference } from '../oci/reference.js';
-import { formatPlatform, parsePlatform } from '../platform/index.js';
+import type { DockerSaveImage } from '../../archive/write/index.js';
+import { FerryError } from '../../errors.js';
+import { isComplete, type ResolvedImage } from '../../graph/resolve.js';
+import type { Platform } from '../../oci/descriptor.js';
+import { isImageConfig, isNonDistributable } from '../../oci/mediatypes.js';
+import { normalizeName, parseReference } from '../../oci/reference.js';
+import { formatPlatform, parsePlatform } from '../../platform/index.js';
 import { resolveUnpackTarget } from './unpack-target.js';
 
 export interface DockerSaveChoice {

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../../errors.js';
 import { parseArchiveAddress } from './archive-address.js';
 
 export interface Output {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLocation, parseLocation } from '../../src/ops/image-location.js';
+import { formatLocation, parseLocation } from '../../../src/ops/ends/image-location.js';
 
 describe('daemon locations', () => {
   it('containerd:NAME is in the default namespace; a / makes the first part the namespace', () => {

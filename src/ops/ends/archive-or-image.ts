@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { FerryError } from '../errors.js';
-import { normalizeName } from '../oci/reference.js';
-import type { ImageRecord, Store } from '../store/index.js';
+import { FerryError } from '../../errors.js';
+import { normalizeName } from '../../oci/reference.js';
+import type { ImageRecord, Store } from '../../store/index.js';
 import { hasArchiveTransport } from './archive-address.js';
 
 export type ArchiveOrImage = { kind: 'archive'; path: string } | { kind: 'image'; store: Store; record: ImageRecord };

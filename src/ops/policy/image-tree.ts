@@ -1,7 +1,7 @@
-import { isComplete, resolveImage, type ManifestContent } from '../graph/resolve.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import type { ContentSource } from '../oci/transport.js';
-import { formatPlatform } from '../platform/index.js';
+import { isComplete, resolveImage, type ManifestContent } from '../../graph/resolve.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import type { ContentSource } from '../../oci/transport.js';
+import { formatPlatform } from '../../platform/index.js';
 import { isDelta } from './delta.js';
 
 /** A blob of the tree: what its descriptor says, and whether the source holds it. */

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Store } from '../store/index.js';
+import { Store } from '../../store/index.js';
 
 /**
  * A throw-away store for commands that read archives only to write another one (merge, split): blobs stream

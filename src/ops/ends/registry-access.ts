@@ -1,5 +1,5 @@
-import type { Reference } from '../oci/reference.js';
-import { type Credentials, openRepository, parseCreds, readCredsFile, RegistryContent, type RegistryContentOptions, type RegistryOptions } from '../registry/index.js';
+import type { Reference } from '../../oci/reference.js';
+import { type Credentials, openRepository, parseCreds, readCredsFile, RegistryContent, type RegistryContentOptions, type RegistryOptions } from '../../registry/index.js';
 
 /** How to reach registries: the command line's --creds, --insecure, and the knobs tests turn. */
 export interface RegistryAccess extends Omit<RegistryOptions, 'credentials' | 'fetch'> {

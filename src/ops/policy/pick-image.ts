@@ -1,7 +1,7 @@
-import type { ArchiveContents, ArchiveImage } from '../archive/read/index.js';
-import { FerryError } from '../errors.js';
-import { normalizeName } from '../oci/reference.js';
-import type { ImagePick } from './archive-address.js';
+import type { ArchiveContents, ArchiveImage } from '../../archive/read/index.js';
+import { FerryError } from '../../errors.js';
+import { normalizeName } from '../../oci/reference.js';
+import type { ImagePick } from '../ends/archive-address.js';
 
 /**
  * Keeps the one image an address picks (`oci:DIR:REF`, `docker-archive:FILE:REF` or `:@N`); without a pick,

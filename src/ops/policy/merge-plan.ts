@@ -1,10 +1,10 @@
-import { FerryError } from '../errors.js';
-import type { PlatformImage } from '../graph/resolve.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import { serializeDocument } from '../oci/document.js';
-import { MediaType } from '../oci/mediatypes.js';
-import { compareStrings } from '../archive/write/index.js';
-import { formatPlatform, normalizePlatform } from '../platform/index.js';
+import { FerryError } from '../../errors.js';
+import type { PlatformImage } from '../../graph/resolve.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { serializeDocument } from '../../oci/document.js';
+import { MediaType } from '../../oci/mediatypes.js';
+import { compareStrings } from '../../archive/write/index.js';
+import { formatPlatform, normalizePlatform } from '../../platform/index.js';
 
 /** On two different manifests for one platform: keep the earlier input's, the later input's, or fail. */
 export type MergePreference = 'first' | 'last';

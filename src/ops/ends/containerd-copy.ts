@@ -1,17 +1,17 @@
-import { FerryError } from '../errors.js';
-import { ContainerdClient, ContainerdContent, ContainerdIngest, DEFAULT_CONTAINERD_ADDRESS, DEFAULT_SNAPSHOTTER, getImageTarget, putImage, unpackSnapshots, withLease, type LayerToApply } from '../daemons/containerd/index.js';
-import { readDocument } from '../graph/read-document.js';
-import { resolveImage, type PlatformImage } from '../graph/resolve.js';
-import type { Descriptor, Platform } from '../oci/descriptor.js';
-import { ImageConfigSchema } from '../oci/schemas.js';
-import { hostPlatform, parsePlatform } from '../platform/index.js';
-import { chainIDs } from '../oci/chain-ids.js';
+import { FerryError } from '../../errors.js';
+import { ContainerdClient, ContainerdContent, ContainerdIngest, DEFAULT_CONTAINERD_ADDRESS, DEFAULT_SNAPSHOTTER, getImageTarget, putImage, unpackSnapshots, withLease, type LayerToApply } from '../../daemons/containerd/index.js';
+import { readDocument } from '../../graph/read-document.js';
+import { resolveImage, type PlatformImage } from '../../graph/resolve.js';
+import type { Descriptor, Platform } from '../../oci/descriptor.js';
+import { ImageConfigSchema } from '../../oci/schemas.js';
+import { hostPlatform, parsePlatform } from '../../platform/index.js';
+import { chainIDs } from '../../oci/chain-ids.js';
 import type { DaemonOptions, DaemonUnpack } from './daemon-options.js';
 import type { ImageLocation } from './image-location.js';
 import type { OpenedImage } from './image-source.js';
-import { selectPlatforms, type PlatformArgs } from './platform-filter.js';
-import { transferImage, type TransferResult } from '../graph/copy.js';
-import { resolveUnpackTarget } from './unpack-target.js';
+import { selectPlatforms, type PlatformArgs } from '../policy/platform-filter.js';
+import { transferImage, type TransferResult } from '../../graph/copy.js';
+import { resolveUnpackTarget } from '../policy/unpack-target.js';
 
 type ContainerdLocation = ImageLocation & { kind: 'containerd' };
 

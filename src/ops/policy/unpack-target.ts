@@ -1,7 +1,7 @@
-import type { Descriptor, Platform } from '../oci/descriptor.js';
-import { isImageConfig } from '../oci/mediatypes.js';
-import { isComplete, type PlatformImage } from '../graph/resolve.js';
-import { bestMatch, defaultMatcher, formatPlatform, normalizePlatform, only, onlyStrict } from '../platform/index.js';
+import type { Descriptor, Platform } from '../../oci/descriptor.js';
+import { isImageConfig } from '../../oci/mediatypes.js';
+import { isComplete, type PlatformImage } from '../../graph/resolve.js';
+import { bestMatch, defaultMatcher, formatPlatform, normalizePlatform, only, onlyStrict } from '../../platform/index.js';
 
 export interface UnpackRequest {
   /** `--unpack-platform`, or the first `--platform`; the host when absent. */

@@ -1,14 +1,14 @@
-import { FerryError } from '../errors.js';
-import { leaves } from '../graph/handlers.js';
-import { readDocument } from '../graph/read-document.js';
-import { type Handler, walk } from '../graph/walk.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import { isDigest } from '../oci/digest.js';
-import { isIndex, isManifest } from '../oci/mediatypes.js';
-import { formatReference, parseReference } from '../oci/reference.js';
-import { IndexSchema, ManifestSchema } from '../oci/schemas.js';
-import type { Store } from '../store/index.js';
-import { readIndexFile } from '../store/records.js';
+import { FerryError } from '../../errors.js';
+import { leaves } from '../../graph/handlers.js';
+import { readDocument } from '../../graph/read-document.js';
+import { type Handler, walk } from '../../graph/walk.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { isDigest } from '../../oci/digest.js';
+import { isIndex, isManifest } from '../../oci/mediatypes.js';
+import { formatReference, parseReference } from '../../oci/reference.js';
+import { IndexSchema, ManifestSchema } from '../../oci/schemas.js';
+import type { Store } from '../../store/index.js';
+import { readIndexFile } from '../../store/records.js';
 
 /** A manifest or index the store holds, with what a referrers listing needs of it. */
 export interface StoreDocument {

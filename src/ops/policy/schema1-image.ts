@@ -1,7 +1,7 @@
-import { convertSchema1, type Schema1Source } from '../convert/schema1/convert-schema1.js';
-import type { ArchiveImage } from '../archive/read/index.js';
-import { isSchema1 } from '../oci/mediatypes.js';
-import type { BlobSink } from '../oci/transport.js';
+import { convertSchema1, type Schema1Source } from '../../convert/schema1/convert-schema1.js';
+import type { ArchiveImage } from '../../archive/read/index.js';
+import { isSchema1 } from '../../oci/mediatypes.js';
+import type { BlobSink } from '../../oci/transport.js';
 
 /**
  * Schema1 images (Docker's pre-2017 format, still met in old archives) are converted on arrival to schema2:

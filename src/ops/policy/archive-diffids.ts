@@ -1,10 +1,10 @@
-import { FerryError, isFerryError } from '../errors.js';
-import { readDocument } from '../graph/read-document.js';
-import { isImageConfig } from '../oci/mediatypes.js';
-import { ImageConfigSchema } from '../oci/schemas.js';
-import { diffIDMismatch, diffIDOf } from '../oci/uncompressed-digest.js';
+import { FerryError, isFerryError } from '../../errors.js';
+import { readDocument } from '../../graph/read-document.js';
+import { isImageConfig } from '../../oci/mediatypes.js';
+import { ImageConfigSchema } from '../../oci/schemas.js';
+import { diffIDMismatch, diffIDOf } from '../../oci/uncompressed-digest.js';
 import type { ImageTree, TreeBlob } from './image-tree.js';
-import type { MetadataSink } from './metadata-sink.js';
+import type { MetadataSink } from '../ends/metadata-sink.js';
 
 /** A layer whose diffID verify could not check: the archive does not hold it (absent, or foreign by design). */
 export interface UncheckedLayer {

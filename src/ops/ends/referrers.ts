@@ -1,8 +1,8 @@
-import type { ExportImage } from '../archive/write/index.js';
-import { isComplete, presentBlobs, resolveImage } from '../graph/resolve.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import { normalizeName, parseReference, repositoryName } from '../oci/reference.js';
-import type { Store } from '../store/index.js';
+import type { ExportImage } from '../../archive/write/index.js';
+import { isComplete, presentBlobs, resolveImage } from '../../graph/resolve.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { normalizeName, parseReference, repositoryName } from '../../oci/reference.js';
+import type { Store } from '../../store/index.js';
 import { listStoreDocuments, type StoreDocument } from './store-documents.js';
 
 /**

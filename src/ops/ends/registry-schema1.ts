@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
-import { convertSchema1, type Schema1Source } from '../convert/schema1/convert-schema1.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import type { RegistryContent } from '../registry/index.js';
-import type { Staging, Store } from '../store/index.js';
+import { convertSchema1, type Schema1Source } from '../../convert/schema1/convert-schema1.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import type { RegistryContent } from '../../registry/index.js';
+import type { Staging, Store } from '../../store/index.js';
 
 export interface StagedSchema1 {
   /** Holds the new config and manifest and every layer they name; the caller commits or aborts it. */

@@ -1,12 +1,12 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FerryError } from '../errors.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import { chain } from '../oci/chain.js';
-import { DigestingStream, VerifyingStream } from '../oci/digest.js';
-import { MAX_DOCUMENT_BYTES } from '../oci/document.js';
-import type { BlobSink, ContentSource } from '../oci/transport.js';
-import { UncompressedDigestTap, type UncompressedDigest } from '../oci/uncompressed-digest.js';
+import { FerryError } from '../../errors.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { chain } from '../../oci/chain.js';
+import { DigestingStream, VerifyingStream } from '../../oci/digest.js';
+import { MAX_DOCUMENT_BYTES } from '../../oci/document.js';
+import type { BlobSink, ContentSource } from '../../oci/transport.js';
+import { UncompressedDigestTap, type UncompressedDigest } from '../../oci/uncompressed-digest.js';
 
 /**
  * A sink that verifies everything but keeps only small blobs (manifests, indexes, configs) in memory and

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../../errors.js';
 
 /** Which image of a multi-image archive an address names: `:REF` (a name or tag), or docker-archive's `:@N`. */
 export type ImagePick = { ref: string } | { index: number };
