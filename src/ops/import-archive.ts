@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { maxImportSize, readArchive, type ArchiveContents, type ArchiveImage } from '../archive/read/index.js';
 import { FerryError } from '../errors.js';
-import { availablePlatforms, incompletePlatform, isComplete, presentBlobs, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
+import { transferImage } from '../graph/copy.js';
+import { availablePlatforms, incompletePlatform, isComplete, resolveImage, type PlatformImage, type ResolvedImage } from '../graph/resolve.js';
 import { chain } from '../oci/chain.js';
 import { isIndex, isManifest, isSchema1 } from '../oci/mediatypes.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
@@ -137,7 +138,10 @@ export async function importArchive(store: Store, path: string, opts: ImportOpti
         const made = summary.unpack?.outcome;
         if (made && !made.reused) created.push(made.snapshot);
       }
-      for (const d of presentBlobs(resolved)) keep.set(d.digest, d);
+      // The engine settles what the store keeps. The staging area already holds the archive's blobs, so this copy
+      // into it writes nothing; it is partial because the verdict above has decided what may be imported.
+      const kept = await transferImage(staging, staging, archived.target, { selection, completeIndex: false, partial: true, resolved });
+      for (const d of kept.blobs) keep.set(d.digest, d);
       for (const name of names) records.push({ name, target: withoutDeltaMark(archived.target) });
       images.push(summary);
     }
