@@ -44,3 +44,18 @@ export class MemoryContent implements ContentSource, BlobSink {
     return { mediaType, digest, size: buf.length, ...extra };
   }
 }
+
+/** A sink that counts every byte written to it. */
+export class CountingSink extends MemoryContent {
+  written = 0;
+  override async write(desc: Descriptor, stream: Readable): Promise<void> {
+    return super.write(desc, this.count(stream));
+  }
+  override async writeUnknown(stream: Readable): Promise<{ digest: string; size: number }> {
+    return super.writeUnknown(this.count(stream));
+  }
+  private count(stream: Readable): Readable {
+    stream.on('data', (chunk: Buffer) => (this.written += chunk.length));
+    return stream;
+  }
+}

@@ -6,26 +6,10 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/archive/read/index.js';
-import type { Descriptor } from '../../src/oci/descriptor.js';
 import { digestOf } from '../../src/oci/digest.js';
-import { MemoryContent } from '../helpers/memory-content.js';
+import { CountingSink, MemoryContent } from '../helpers/memory-content.js';
 import { tarBytes } from '../helpers/tar.js';
 import { imageOf, layoutTar } from './hostile-corpus.js';
-
-/** A sink that counts every byte written to it. */
-class CountingSink extends MemoryContent {
-  written = 0;
-  override async write(desc: Descriptor, stream: Readable): Promise<void> {
-    return super.write(desc, this.count(stream));
-  }
-  override async writeUnknown(stream: Readable): Promise<{ digest: string; size: number }> {
-    return super.writeUnknown(this.count(stream));
-  }
-  private count(stream: Readable): Readable {
-    stream.on('data', (chunk: Buffer) => (this.written += chunk.length));
-    return stream;
-  }
-}
 
 const JUNK = 32 * 1024 * 1024;
 

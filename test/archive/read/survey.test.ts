@@ -7,34 +7,17 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../../src/archive/read/index.js';
-import type { Descriptor } from '../../../src/oci/descriptor.js';
 import { digestOf } from '../../../src/oci/digest.js';
 import { legacyDockerSaveTar } from '../../helpers/archive-fixtures.js';
 import { buildImage } from '../../helpers/image-builder.js';
-import { MemoryContent } from '../../helpers/memory-content.js';
+import { CountingSink } from '../../helpers/memory-content.js';
 import { tarBytes } from '../../helpers/tar.js';
 import { expectBlobsInSink, read } from './read-helpers.js';
 
 const END_OF_TAR = 1024;
 const JUNK = Buffer.alloc(16 * 1024 * 1024, 0x61);
-
-/** A sink that counts every byte written to it. */
-class CountingSink extends MemoryContent {
-  written = 0;
-  override async write(desc: Descriptor, stream: Readable): Promise<void> {
-    return super.write(desc, this.count(stream));
-  }
-  override async writeUnknown(stream: Readable): Promise<{ digest: string; size: number }> {
-    return super.writeUnknown(this.count(stream));
-  }
-  private count(stream: Readable): Readable {
-    stream.on('data', (chunk: Buffer) => (this.written += chunk.length));
-    return stream;
-  }
-}
 
 let dir: string;
 beforeAll(async () => {
