@@ -34,8 +34,10 @@ interface TarEntry extends AsyncIterable<Buffer> {
  * snapshot.ts).
  */
 export async function applyLayer(rootfs: string, tarStream: Readable, opts: ApplyOptions): Promise<ApplyStats> {
-  const onEntries = opts.onEntry ? (count: number) => { for (let i = 0; i < count; i++) opts.onEntry!(); } : undefined;
-  const worker = new LayerWorkerHost({ rootfs, where: opts.where, isRoot: opts.isRoot ?? process.getuid?.() === 0 }, onEntries);
+  const worker = new LayerWorkerHost({ rootfs, where: opts.where, isRoot: opts.isRoot ?? process.getuid?.() === 0 }, (entries, data) => {
+    batches.reuse(data);
+    for (let i = 0; i < entries; i++) opts.onEntry?.();
+  });
   const batches = new EntryBatches((batch) => worker.send(batch));
   const extract = tar.extract();
   // Errors of the input (a failed download, a digest mismatch) pass through as they are; only the parser's own

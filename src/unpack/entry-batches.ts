@@ -3,9 +3,10 @@ import type { EntryHeader } from './layer-applier.js';
 /**
  * The parsed entries of a layer on their way to the layer worker, packed into batches: a list of records (an
  * entry's header, or a range of its content) and one ArrayBuffer holding the content, transferred rather than
- * copied to the worker. A file's content may continue in the next batch; an entry ends where the next header
- * (or the layer) begins. Batching keeps the per-message cost off the tens of thousands of small entries; the
- * fixed batch size keeps memory bounded whatever the file sizes.
+ * copied to the worker, and given back with its acknowledgement to be filled again. A file's content may continue
+ * in the next batch; an entry ends where the next header (or the layer) begins. Batching keeps the per-message
+ * cost off the tens of thousands of small entries; reusing the buffers keeps memory flat (a fresh buffer per batch
+ * is freed only when the worker's garbage collector gets to it, and it has little other garbage to prompt it).
  */
 export type BatchRecord = { header: EntryHeader } | { offset: number; length: number };
 
@@ -27,6 +28,8 @@ export class EntryBatches {
   private view = new Uint8Array(this.data);
   private used = 0;
   private entries = 0;
+  /** Buffers the worker gave back. */
+  private readonly spare: ArrayBuffer[] = [];
 
   /** `send` hands a full batch on; the batches wait for it, which is how the worker holds the parser back. */
   constructor(private readonly send: (batch: EntryBatch) => Promise<void>) {}
@@ -54,10 +57,15 @@ export class EntryBatches {
     if (this.records.length === 0) return;
     const batch: EntryBatch = { records: this.records, data: this.data, entries: this.entries };
     this.records = [];
-    this.data = new ArrayBuffer(BATCH_BYTES);
+    this.data = this.spare.pop() ?? new ArrayBuffer(BATCH_BYTES);
     this.view = new Uint8Array(this.data);
     this.used = 0;
     this.entries = 0;
     await this.send(batch);
+  }
+
+  /** A batch's buffer, back from the worker once applied. */
+  reuse(data: ArrayBuffer): void {
+    if (data.byteLength === BATCH_BYTES) this.spare.push(data);
   }
 }

@@ -11,6 +11,12 @@ import { receivedError } from './thread-errors.js';
  * has exited, so nothing is written into the rootfs after applyLayer has returned or failed.
  */
 const MAX_IN_FLIGHT = 4;
+/**
+ * The worker's garbage is short-lived (headers, views of the batches): a small young generation keeps its heap at
+ * a few MB instead of V8's default tens, for peak RSS (measured on the realistic unpack: 185 MB with the default,
+ * 155 MB with 2 MB), at no measurable cost in time.
+ */
+const WORKER_YOUNG_GENERATION_MB = 2;
 
 export interface AppliedLayer {
   stats: ApplyStats;
@@ -26,8 +32,11 @@ export class LayerWorkerHost {
   private stopped = false;
   private failure: Error | undefined;
 
-  constructor(data: LayerWorkerData, private readonly onEntries?: (count: number) => void) {
-    this.worker = new Worker(workerScript(), { workerData: data });
+  constructor(
+    data: LayerWorkerData,
+    private readonly onDone: (entries: number, data: ArrayBuffer) => void,
+  ) {
+    this.worker = new Worker(workerScript(), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.worker.on('message', (message: FromWorker) => this.received(message));
     // An uncaught error in the worker (or one loading it) is a bug, reported as it is.
     this.worker.on('error', (err) => this.failed(err));
@@ -69,7 +78,7 @@ export class LayerWorkerHost {
     switch (message.type) {
       case 'batch-done': {
         this.inFlight--;
-        this.onEntries?.(message.entries);
+        this.onDone(message.entries, message.data);
         const waiting = this.waiting;
         this.waiting = undefined;
         waiting?.resolve();

@@ -18,7 +18,7 @@ export interface LayerWorkerData {
 export type ToWorker = { type: 'batch'; batch: EntryBatch } | { type: 'end'; end: FeedEnd };
 
 export type FromWorker =
-  | { type: 'batch-done'; entries: number }
+  | { type: 'batch-done'; entries: number; data: ArrayBuffer }
   | { type: 'applied'; stats: ApplyStats; warnings: string[] }
   /** The sender stopped (its stream failed): everything sent before was applied, directories left unfinished. */
   | { type: 'stopped' }
@@ -27,7 +27,7 @@ export type FromWorker =
 const port = parentPort!;
 const { rootfs, where, isRoot } = workerData as LayerWorkerData;
 const post = (message: FromWorker) => port.postMessage(message);
-const feed = new EntryFeed((batch) => post({ type: 'batch-done', entries: batch.entries }));
+const feed = new EntryFeed((batch) => port.postMessage({ type: 'batch-done', entries: batch.entries, data: batch.data } satisfies FromWorker, [batch.data]));
 port.on('message', (message: ToWorker) => (message.type === 'batch' ? feed.push(message.batch) : feed.finish(message.end)));
 
 try {
