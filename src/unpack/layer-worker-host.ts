@@ -14,7 +14,7 @@ const MAX_IN_FLIGHT = 4;
 /**
  * The worker's garbage is short-lived (headers, views of the batches): a small young generation keeps its heap at
  * a few MB instead of V8's default tens, for peak RSS (measured on the realistic unpack: 185 MB with the default,
- * 155 MB with 2 MB), at no measurable cost in time.
+ * 155 MB with 2 MB). Its cost in time is not known yet: the runs so far were on a loaded machine.
  */
 const WORKER_YOUNG_GENERATION_MB = 2;
 
