@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The layer worker runs compiled (dist/): a stale build fails the run instead of testing old code.
+    setupFiles: ['test/setup/compiled-worker.ts'],
   },
 });

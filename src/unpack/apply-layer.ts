@@ -3,25 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../errors.js';
 import { isDigest } from '../oci/digest.js';
-import {
-  chownDirectory,
-  clearPath,
-  creationMode,
-  directoryCreationMode,
-  type EntryAttributes,
-  finishDirectory,
-  finishSymlink,
-  hardlinkSource,
-  makeDirectory,
-  makeHardlink,
-  makeSymlink,
-  openNewFile,
-  writeRegularFile,
-} from './entry-writers.js';
-import { checkEntryHeader } from './layer-errors.js';
-import { LayerWarnings } from './layer-warnings.js';
-import { type EntryLabel, entryComponents, type ResolvedDirectory, RootResolver, unsafePath } from './safe-path.js';
-import { applyOpaque, applyWhiteout, whiteoutKind, WrittenPaths } from './whiteouts.js';
+import { EntryBatches } from './entry-batches.js';
+import type { ApplyStats, EntryHeader } from './layer-applier.js';
+import { LayerWorkerHost } from './layer-worker-host.js';
+
+export type { ApplyStats } from './layer-applier.js';
 
 export interface ApplyOptions {
   /** The layer, for messages: its digest or a short name. */
@@ -34,37 +20,25 @@ export interface ApplyOptions {
   onEntry?(): void;
 }
 
-export interface ApplyStats {
-  entries: number;
-  files: number;
-  directories: number;
-  symlinks: number;
-  hardlinks: number;
-  whiteouts: number;
-  /** Entries not applied: device nodes, fifos, unsupported types, the root itself, AUFS metadata. */
-  skipped: number;
-  /** Bytes of regular file content written. */
-  bytes: number;
-}
-
 /** A tar-stream entry as it really arrives: unknown type flags come through as null, PAX records as strings. */
 interface TarEntry extends AsyncIterable<Buffer> {
   header: Omit<tar.Header, 'type' | 'pax'> & { type: tar.Header['type'] | null; pax?: Record<string, string> | null };
-  resume(): unknown;
 }
 
-const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
-const SETID_BITS = 0o6000;
-
 /**
- * Applies one layer (an uncompressed OCI changeset tar) on top of `rootfs`, following the image-spec's
- * "applying changesets": entries replace what lower layers left at their path, whiteouts delete, opaque markers
- * hide a directory's lower children. Every path goes through safe-path, so nothing in the layer and nothing
- * already on disk can make a write land outside `rootfs`. On failure the rootfs is left partly applied: callers
- * that need all-or-nothing unpack into a temporary directory (see snapshot.ts).
+ * Applies one layer (an uncompressed OCI changeset tar) on top of `rootfs` (see layer-applier.ts for the rules).
+ * Two threads share the work, as tar and gzip do in two processes: this one reads, decompresses, hashes and
+ * parses; the layer worker applies the entries with synchronous filesystem calls. On failure the rootfs is left
+ * partly applied — every entry before the failing one applied, nothing after — and the promise settles only
+ * once the worker has stopped: callers that need all-or-nothing unpack into a temporary directory (see
+ * snapshot.ts).
  */
 export async function applyLayer(rootfs: string, tarStream: Readable, opts: ApplyOptions): Promise<ApplyStats> {
-  const applier = new LayerApplier(rootfs, opts.where, opts.isRoot ?? process.getuid?.() === 0);
+  const worker = new LayerWorkerHost({ rootfs, where: opts.where, isRoot: opts.isRoot ?? process.getuid?.() === 0 }, (entries, data) => {
+    batches.reuse(data);
+    for (let i = 0; i < entries; i++) opts.onEntry?.();
+  });
+  const batches = new EntryBatches((batch) => worker.send(batch));
   const extract = tar.extract();
   // Errors of the input (a failed download, a digest mismatch) pass through as they are; only the parser's own
   // plain Errors are turned into "not a valid tar".
@@ -78,11 +52,12 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   feeding.catch(() => {});
   try {
     for await (const entry of extract) {
-      await applier.apply(entry as unknown as TarEntry);
-      opts.onEntry?.();
+      const { header } = entry as unknown as TarEntry;
+      await batches.header(wireHeader(header));
+      for await (const chunk of entry as unknown as TarEntry) await batches.content(chunk);
     }
     await feeding;
-    applier.finishDirectories();
+    await batches.flush();
   } catch (err) {
     // An entry whose data stops early only sees its stream destroyed; the tar stream knows why.
     const fed = await feeding.then(
@@ -90,224 +65,27 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
       (e: unknown) => e,
     );
     const cause = isStreamTeardown(err) && fed !== undefined ? fed : err;
-    throw cause === inputError && cause !== parserError ? cause : asLayerError(cause, opts.where);
+    // The worker's failure is about an entry before this one (or is why this side stopped): it comes first.
+    const applyError = await worker.stop();
+    throw applyError ?? (cause === inputError && cause !== parserError ? cause : asLayerError(cause, opts.where));
   }
-  for (const message of applier.warnings.messages()) opts.onWarning?.(message);
-  return applier.stats;
+  const applied = await worker.finish();
+  for (const message of applied.warnings) opts.onWarning?.(message);
+  return applied.stats;
 }
 
-class LayerApplier {
-  readonly stats: ApplyStats = { entries: 0, files: 0, directories: 0, symlinks: 0, hardlinks: 0, whiteouts: 0, skipped: 0, bytes: 0 };
-  readonly warnings: LayerWarnings;
-  private readonly written: WrittenPaths;
-  private readonly resolver: RootResolver;
-  /** Who owns what this process creates, to skip chown calls that would change nothing. */
-  private readonly uid = process.geteuid?.() ?? -1;
-  private readonly gid = process.getegid?.() ?? -1;
-  /** Directories whose mode and mtime are set at the end, by entry components (re-resolved then). */
-  private readonly directories: { components: string[]; label: EntryLabel; attrs: EntryAttributes; setMode: boolean }[] = [];
-
-  constructor(root: string, private readonly where: string, private readonly isRoot: boolean) {
-    this.warnings = new LayerWarnings(where);
-    this.written = new WrittenPaths(root);
-    this.resolver = new RootResolver(root);
-  }
-
-  async apply(entry: TarEntry): Promise<void> {
-    const header = entry.header;
-    const label: EntryLabel = { where: this.where, entry: header.name };
-    this.stats.entries++;
-    try {
-      await this.applyEntry(entry, header, label);
-    } catch (err) {
-      throw asEntryError(err, label);
-    } finally {
-      // Whatever was not read (skipped entries, failures) must be drained for the tar parser to move on.
-      entry.resume();
-    }
-  }
-
-  private async applyEntry(entry: TarEntry, header: TarEntry['header'], label: EntryLabel): Promise<void> {
-    checkEntryHeader(header, label);
-    const components = entryComponents(header.name, label);
-    const type = header.type ?? 'file';
-    const kind = components.length === 0 ? 'none' : whiteoutKind(components[components.length - 1]!);
-    if (kind === 'whiteout' || kind === 'opaque') {
-      this.stats.whiteouts++;
-      if (kind === 'opaque') applyOpaque(this.resolver, components, this.written, label);
-      else applyWhiteout(this.resolver, components, label);
-      return;
-    }
-    if (kind === 'meta') return this.skip();
-    if (type === 'character-device' || type === 'block-device' || type === 'fifo') {
-      this.warnings.add('device', header.name);
-      return this.skip();
-    }
-    if (type !== 'file' && type !== 'contiguous-file' && type !== 'directory' && type !== 'symlink' && type !== 'link') {
-      this.warnings.add('unknown-type', header.name);
-      return this.skip();
-    }
-    // The root's own entry (`./`): the rootfs directory belongs to the caller, not to the layer.
-    if (components.length === 0) return this.skip();
-
-    const parent = this.resolver.parentDirectory(components, label);
-    const path = `${parent.path === '/' ? '' : parent.path}/${components[components.length - 1]!}`;
-    const attrs = this.attributes(header, type === 'directory' ? 0o755 : 0o644, parent);
-
-    switch (type) {
-      case 'directory':
-        this.directory(path, components, label, attrs, parent);
-        this.stats.directories++;
-        break;
-      case 'symlink': {
-        const target = header.linkname ?? '';
-        this.createNew(path, () => makeSymlink(path, target));
-        this.resolver.addedSymlink(path, target);
-        finishSymlink(path, attrs);
-        this.stats.symlinks++;
-        break;
-      }
-      case 'link':
-        this.hardlink(path, header.linkname ?? '', label);
-        break;
-      default: {
-        const planned = creationMode(attrs.mode, 0o600);
-        const fd = this.createNew(path, () => openNewFile(path, planned.mode));
-        this.stats.bytes += await writeRegularFile(fd, entry, attrs, planned.setLater);
-        this.stats.files++;
-      }
-    }
-    this.written.add(path);
-    this.noteXattrs(header);
-  }
-
-  /**
-   * Runs `create`, which makes a new object at `path` and fails with EEXIST when the name is taken: only then is
-   * the name cleared (what was there may have been a tree or a symlink, so the resolver forgets) and `create` retried.
-   */
-  private createNew<T>(path: string, create: () => T): T {
-    try {
-      return create();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    this.clear(path);
-    return create();
-  }
-
-  /** Removes what is at `path`; the resolver forgets what it knew only when that was a tree or a symlink. */
-  private clear(path: string): void {
-    const { existing } = clearPath(path, false);
-    if (!existing || existing.isDirectory() || existing.isSymbolicLink()) this.resolver.removed();
-  }
-
-  private directory(path: string, components: string[], label: EntryLabel, attrs: EntryAttributes, parent: ResolvedDirectory): void {
-    const planned = directoryCreationMode(attrs.mode);
-    let setMode = planned.setLater || parent.setgid;
-    // Linux gives a directory made inside a setgid directory the setgid bit too.
-    let setgid = parent.setgid;
-    try {
-      makeDirectory(path, planned.mode);
-      chownDirectory(path, attrs);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const { existing: kept, kept: merged } = clearPath(path, true);
-      if (kept && merged) {
-        // A lower layer's directory: the layers merge, and its owner and mode become this entry's.
-        setMode = true;
-        setgid = (kept.mode & 0o2000) !== 0;
-        chownDirectory(path, { ...attrs, chown: this.isRoot && (kept.uid !== attrs.uid || kept.gid !== attrs.gid) });
-      } else {
-        if (!kept || kept.isSymbolicLink()) this.resolver.removed();
-        makeDirectory(path, planned.mode);
-        chownDirectory(path, attrs);
-      }
-    }
-    this.resolver.addedDirectory(components, path, setgid);
-    this.directories.push({ components, label, attrs, setMode });
-  }
-
-  private hardlink(path: string, linkname: string, label: EntryLabel): void {
-    const targetLabel: EntryLabel = { ...label, entry: `${label.entry} -> ${linkname}` };
-    const source = this.resolver.entryPath(entryComponents(linkname, targetLabel), targetLabel);
-    if (source === undefined) throw unsafePath(targetLabel, 'is a hardlink to the root directory');
-    if (source === path) return;
-    let found = hardlinkSource(source);
-    if (typeof found !== 'string') {
-      try {
-        makeHardlink(path, source);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        // Clearing the name may remove the source too (a link to a file inside the directory it replaces).
-        this.clear(path);
-        found = hardlinkSource(source);
-        if (typeof found !== 'string') makeHardlink(path, source);
-      }
-    }
-    if (typeof found === 'string') {
-      throw new FerryError('ERR_INVALID_DOCUMENT', `layer ${this.where}: hardlink ${JSON.stringify(label.entry)} points to ${found === 'missing' ? 'a missing file' : 'a directory'} ${JSON.stringify(linkname)}`, {
-        path: label.entry,
-        ...(isDigest(this.where) ? { digest: this.where } : {}),
-        hint: 'a hardlink must name a file written earlier in this layer or a lower one; the image is corrupt',
-      });
-    }
-    // link(2) of a symlink makes another symlink, which changes how paths through this name resolve.
-    if (found.isSymbolicLink()) this.resolver.removed();
-    this.stats.hardlinks++;
-  }
-
-  /**
-   * Mode bits filtered by privilege: setuid/setgid only for root, as ownership is only applied for root. chown is
-   * skipped when the new object already gets that owner: ours, and our group unless the parent is setgid.
-   */
-  private attributes(header: TarEntry['header'], defaultMode: number, parent: ResolvedDirectory): EntryAttributes {
-    let mode = (header.mode ?? defaultMode) & 0o7777;
-    const uid = header.uid ?? 0;
-    const gid = header.gid ?? 0;
-    if (!this.isRoot) {
-      if (mode & SETID_BITS) this.warnings.add('setid', header.name);
-      mode &= ~SETID_BITS;
-      if (uid !== 0 || gid !== 0) this.warnings.add('ownership', header.name);
-    }
-    const chown = this.isRoot && (uid !== this.uid || gid !== this.gid || parent.setgid);
-    return { mode, uid, gid, mtime: header.mtime ?? new Date(0), chown };
-  }
-
-  /** Node has no setxattr; PAX `SCHILY.xattr.*` records (file capabilities, SELinux labels) are reported instead. */
-  private noteXattrs(header: TarEntry['header']): void {
-    if (!header.pax) return;
-    const count = Object.keys(header.pax).filter((key) => key.startsWith(XATTR_PAX_PREFIX)).length;
-    if (count > 0) this.warnings.add('xattr', header.name, count);
-  }
-
-  private skip(): void {
-    this.stats.skipped++;
-  }
-
-  /** Sets directory modes and mtimes last, so children written later did not disturb them. */
-  finishDirectories(): void {
-    for (const dir of this.directories) {
-      // Re-resolved: a later entry may have replaced a parent with a symlink since the directory was made.
-      const path = this.resolver.entryPath(dir.components, dir.label);
-      if (path !== undefined) finishDirectory(path, dir.attrs, dir.setMode);
-    }
-  }
-}
-
-/** Errors of one entry: filesystem failures get the layer and entry named. */
-function asEntryError(err: unknown, label: EntryLabel): unknown {
-  if (isFerryError(err) || !isErrno(err)) return err;
-  const badLayer = err.code === 'ENOTDIR' || err.code === 'EEXIST' || err.code === 'EISDIR' || err.code === 'ENAMETOOLONG';
-  return new FerryError(
-    badLayer ? 'ERR_INVALID_DOCUMENT' : 'ERR_STORE',
-    `layer ${label.where}: cannot apply entry ${JSON.stringify(label.entry)}: ${err.message}`,
-    {
-      path: label.entry,
-      ...(isDigest(label.where) ? { digest: label.where } : {}),
-      hint: badLayer ? 'the layer conflicts with the layers below it; the image is corrupt' : 'check free space and permissions of the unpack directory',
-      cause: err,
-    },
-  );
+/** The header fields the applier reads, and nothing else, to keep the messages to the worker small. */
+function wireHeader(header: TarEntry['header']): EntryHeader {
+  return {
+    name: header.name,
+    type: header.type,
+    ...(header.mode === undefined ? {} : { mode: header.mode }),
+    ...(header.uid === undefined ? {} : { uid: header.uid }),
+    ...(header.gid === undefined ? {} : { gid: header.gid }),
+    ...(header.mtime === undefined ? {} : { mtime: header.mtime }),
+    ...(header.linkname == null ? {} : { linkname: header.linkname }),
+    ...(header.pax ? { pax: header.pax } : {}),
+  };
 }
 
 /** Errors of the tar stream itself (tar-stream throws plain Errors) become FerryErrors naming the layer. */
@@ -324,8 +102,4 @@ function asLayerError(err: unknown, where: string): unknown {
 function isStreamTeardown(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE';
-}
-
-function isErrno(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
 }
