@@ -53,8 +53,12 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   try {
     for await (const entry of extract) {
       const { header } = entry as unknown as TarEntry;
-      await batches.header(wireHeader(header));
-      for await (const chunk of entry as unknown as TarEntry) await batches.content(chunk);
+      const packed = batches.header(wireHeader(header));
+      if (packed) await packed;
+      for await (const chunk of entry as unknown as TarEntry) {
+        const copied = batches.content(chunk);
+        if (copied) await copied;
+      }
     }
     await feeding;
     await batches.flush();
@@ -79,6 +83,7 @@ function wireHeader(header: TarEntry['header']): EntryHeader {
   return {
     name: header.name,
     type: header.type,
+    size: header.size ?? 0,
     ...(header.mode === undefined ? {} : { mode: header.mode }),
     ...(header.uid === undefined ? {} : { uid: header.uid }),
     ...(header.gid === undefined ? {} : { gid: header.gid }),

@@ -34,22 +34,31 @@ export class EntryBatches {
   /** `send` hands a full batch on; the batches wait for it, which is how the worker holds the parser back. */
   constructor(private readonly send: (batch: EntryBatch) => Promise<void>) {}
 
-  async header(header: EntryHeader): Promise<void> {
-    if (this.records.length >= BATCH_RECORDS) await this.flush();
+  /**
+   * Packs `header`. Returns a promise only when a full batch had to be sent first: tens of thousands of entries
+   * fit in the current batch, and awaiting nothing for each of them is a measurable part of an unpack.
+   */
+  header(header: EntryHeader): Promise<void> | undefined {
+    if (this.records.length >= BATCH_RECORDS) return this.flush().then(() => this.header(header));
     this.records.push({ header });
     this.entries++;
+    return undefined;
   }
 
   /** Copies `chunk` of the current entry's content into the batch, continuing in new batches as they fill. */
-  async content(chunk: Uint8Array): Promise<void> {
+  content(chunk: Uint8Array): Promise<void> | undefined {
     for (let at = 0; at < chunk.length; ) {
-      if (this.used === BATCH_BYTES || this.records.length >= BATCH_RECORDS) await this.flush();
+      if (this.used === BATCH_BYTES || this.records.length >= BATCH_RECORDS) {
+        const rest = chunk.subarray(at);
+        return this.flush().then(() => this.content(rest));
+      }
       const length = Math.min(chunk.length - at, BATCH_BYTES - this.used);
       this.view.set(chunk.subarray(at, at + length), this.used);
       this.records.push({ offset: this.used, length });
       this.used += length;
       at += length;
     }
+    return undefined;
   }
 
   /** Sends what has been packed, if anything. */
@@ -67,5 +76,19 @@ export class EntryBatches {
   /** A batch's buffer, back from the worker once applied. */
   reuse(data: ArrayBuffer): void {
     if (data.byteLength === BATCH_BYTES) this.spare.push(data);
+  }
+}
+
+/** What takes a batch apart again: the headers and content ranges in the order they were packed. */
+export interface EntrySink {
+  header(header: EntryHeader): void;
+  content(chunk: Uint8Array): void;
+}
+
+/** The worker's side: hands each record of `batch` to `sink`, in order. */
+export function unpackBatch(batch: EntryBatch, sink: EntrySink): void {
+  for (const record of batch.records) {
+    if ('header' in record) sink.header(record.header);
+    else sink.content(new Uint8Array(batch.data, record.offset, record.length));
   }
 }

@@ -71,14 +71,14 @@ export function openNewFile(path: string, mode: number): number {
   return openSync(path, CREATE_NEW_FILE, mode);
 }
 
-/** Streams `content` into the new file `fd`, sets its attributes and closes it; returns the bytes written. */
-export async function writeRegularFile(fd: number, content: AsyncIterable<Buffer>, attrs: EntryAttributes, setMode: boolean): Promise<number> {
-  let bytes = 0;
+/** Writes one chunk of a new file's content at the file's current end. */
+export function writeContent(fd: number, chunk: Uint8Array): void {
+  for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+}
+
+/** Sets a new file's attributes once its content is written, and closes it. */
+export function finishRegularFile(fd: number, attrs: EntryAttributes, setMode: boolean): void {
   try {
-    for await (const chunk of content) {
-      for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset, chunk.length - offset);
-      bytes += chunk.length;
-    }
     // chown clears setuid/setgid, so it goes before chmod.
     if (attrs.chown) fchownSync(fd, attrs.uid, attrs.gid);
     if (setMode) fchmodSync(fd, attrs.mode);
@@ -86,7 +86,6 @@ export async function writeRegularFile(fd: number, content: AsyncIterable<Buffer
   } finally {
     closeSync(fd);
   }
-  return bytes;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { FerryError, isFerryError } from '../errors.js';
 import { isDigest } from '../oci/digest.js';
 import {
@@ -8,12 +9,13 @@ import {
   type EntryAttributes,
   finishDirectory,
   finishSymlink,
+  finishRegularFile,
   hardlinkSource,
   makeDirectory,
   makeHardlink,
   makeSymlink,
   openNewFile,
-  writeRegularFile,
+  writeContent,
 } from './entry-writers.js';
 import { checkEntryHeader } from './layer-errors.js';
 import { LayerWarnings } from './layer-warnings.js';
@@ -37,6 +39,8 @@ export interface ApplyStats {
 export interface EntryHeader {
   name: string;
   type: string | null;
+  /** Bytes of content that follow the header. */
+  size?: number;
   mode?: number;
   uid?: number;
   gid?: number;
@@ -45,13 +49,18 @@ export interface EntryHeader {
   pax?: Record<string, string> | null;
 }
 
-/** One layer entry: its header and, for regular files, its content. */
-export interface LayerEntry extends AsyncIterable<Buffer> {
-  header: EntryHeader;
-}
-
 const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
 const SETID_BITS = 0o6000;
+
+/** The regular file being written: its content comes after its header, possibly over several batches. */
+interface OpenFile {
+  fd: number;
+  /** Bytes of content still to come. */
+  left: number;
+  attrs: EntryAttributes;
+  setMode: boolean;
+  label: EntryLabel;
+}
 
 /**
  * Applies the entries of one layer, in order, on top of a rootfs, following the image-spec's "applying
@@ -59,6 +68,9 @@ const SETID_BITS = 0o6000;
  * directory's lower children. Every path goes through safe-path, so nothing in the layer and nothing already on
  * disk can make a write land outside the rootfs. It owns the layer's path resolver, so one applier sees every
  * change the layer makes; it runs in the layer worker (layer-worker.ts).
+ *
+ * It is driven by the tar stream's own sequence — a header, then that entry's content — with synchronous calls
+ * only: the worker applies a whole batch of entries in one go, without a promise per entry or per chunk.
  */
 export class LayerApplier {
   readonly stats: ApplyStats = { entries: 0, files: 0, directories: 0, symlinks: 0, hardlinks: 0, whiteouts: 0, skipped: 0, bytes: 0 };
@@ -70,6 +82,7 @@ export class LayerApplier {
   private readonly gid = process.getegid?.() ?? -1;
   /** Directories whose mode and mtime are set at the end, by entry components (re-resolved then). */
   private readonly directories: { components: string[]; label: EntryLabel; attrs: EntryAttributes; setMode: boolean }[] = [];
+  private file: OpenFile | undefined;
 
   constructor(root: string, private readonly where: string, private readonly isRoot: boolean) {
     this.warnings = new LayerWarnings(where);
@@ -77,19 +90,52 @@ export class LayerApplier {
     this.resolver = new RootResolver(root);
   }
 
-  /** Applies one entry; data it does not read (skipped entries, failures) is for the caller to drop. */
-  async apply(entry: LayerEntry): Promise<void> {
-    const header = entry.header;
+  /** Applies one entry's header: everything but a regular file is done here; a file is created to take its content. */
+  header(header: EntryHeader): void {
+    if (this.file) throw new FerryError('ERR_INTERNAL', `layer ${this.where}: entry ${JSON.stringify(this.file.label.entry)} got ${this.file.left} bytes less content than its size`);
     const label: EntryLabel = { where: this.where, entry: header.name };
     this.stats.entries++;
     try {
-      await this.applyEntry(entry, header, label);
+      this.applyEntry(header, label);
     } catch (err) {
       throw asEntryError(err, label);
     }
   }
 
-  private async applyEntry(entry: LayerEntry, header: EntryHeader, label: EntryLabel): Promise<void> {
+  /** Content of the entry whose header came last; dropped unless that entry is a regular file being written. */
+  content(chunk: Uint8Array): void {
+    const file = this.file;
+    if (!file) return;
+    try {
+      if (chunk.length > file.left) throw new FerryError('ERR_INTERNAL', `layer ${this.where}: entry ${JSON.stringify(file.label.entry)} got more content than its size`);
+      writeContent(file.fd, chunk);
+      file.left -= chunk.length;
+      this.stats.bytes += chunk.length;
+      if (file.left === 0) this.closeFile(file);
+    } catch (err) {
+      throw asEntryError(err, file.label);
+    }
+  }
+
+  /** The whole layer was applied: sets the directories' modes and mtimes. */
+  finish(): void {
+    if (this.file) throw new FerryError('ERR_INTERNAL', `layer ${this.where}: entry ${JSON.stringify(this.file.label.entry)} ended ${this.file.left} bytes short`);
+    this.finishDirectories();
+  }
+
+  /** The layer stops here (its stream or an entry failed): the file being written is closed as it is. */
+  abandon(): void {
+    const file = this.file;
+    this.file = undefined;
+    if (file) closeSync(file.fd);
+  }
+
+  private closeFile(file: OpenFile): void {
+    this.file = undefined;
+    finishRegularFile(file.fd, file.attrs, file.setMode);
+  }
+
+  private applyEntry(header: EntryHeader, label: EntryLabel): void {
     checkEntryHeader(header, label);
     const components = entryComponents(header.name, label);
     const type = header.type ?? 'file';
@@ -135,8 +181,10 @@ export class LayerApplier {
       default: {
         const planned = creationMode(attrs.mode, 0o600);
         const fd = this.createNew(path, () => openNewFile(path, planned.mode));
-        this.stats.bytes += await writeRegularFile(fd, entry, attrs, planned.setLater);
+        const file: OpenFile = { fd, left: header.size ?? 0, attrs, setMode: planned.setLater, label };
         this.stats.files++;
+        if (file.left === 0) finishRegularFile(fd, attrs, file.setMode);
+        else this.file = file;
       }
     }
     this.written.add(path);
@@ -247,7 +295,7 @@ export class LayerApplier {
   }
 
   /** Sets directory modes and mtimes last, so children written later did not disturb them. */
-  finishDirectories(): void {
+  private finishDirectories(): void {
     for (const dir of this.directories) {
       // Re-resolved: a later entry may have replaced a parent with a symlink since the directory was made.
       const path = this.resolver.entryPath(dir.components, dir.label);

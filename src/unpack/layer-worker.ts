@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EntryBatch } from './entry-batches.js';
-import { EntryFeed, type FeedEnd, FeedStopped } from './entry-feed.js';
+import { type EntryBatch, unpackBatch } from './entry-batches.js';
 import { type ApplyStats, LayerApplier } from './layer-applier.js';
 import { type SentError, sendableError } from './thread-errors.js';
 
 /**
  * The layer worker: applies the entries the calling thread parses (see layer-worker-host.ts), with synchronous
  * filesystem calls, while that thread goes on reading, decompressing, hashing and parsing. It owns the layer's
- * path resolver, so every path check sees every change the layer made before it.
+ * path resolver, so every path check sees every change the layer made before it. Each batch is applied whole as
+ * it arrives; the thread ends once the layer is done, stopped or failed.
  */
 export interface LayerWorkerData {
   rootfs: string;
@@ -15,7 +15,10 @@ export interface LayerWorkerData {
   isRoot: boolean;
 }
 
-export type ToWorker = { type: 'batch'; batch: EntryBatch } | { type: 'end'; end: FeedEnd };
+/** How the stream of batches ended: the whole layer was sent, or the sender failed and stopped. */
+export type LayerEnd = 'complete' | 'stopped';
+
+export type ToWorker = { type: 'batch'; batch: EntryBatch } | { type: 'end'; end: LayerEnd };
 
 export type FromWorker =
   | { type: 'batch-done'; entries: number; data: ArrayBuffer }
@@ -26,21 +29,28 @@ export type FromWorker =
 
 const port = parentPort!;
 const { rootfs, where, isRoot } = workerData as LayerWorkerData;
-const post = (message: FromWorker) => port.postMessage(message);
-const feed = new EntryFeed((batch) => port.postMessage({ type: 'batch-done', entries: batch.entries, data: batch.data } satisfies FromWorker, [batch.data]));
-port.on('message', (message: ToWorker) => (message.type === 'batch' ? feed.push(message.batch) : feed.finish(message.end)));
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+let applier: LayerApplier | undefined;
 
-try {
-  const applier = new LayerApplier(rootfs, where, isRoot);
-  for await (const entry of feed.entries()) await applier.apply(entry);
-  if (feed.ended === 'stopped') {
-    post({ type: 'stopped' });
-  } else {
-    applier.finishDirectories();
-    post({ type: 'applied', stats: applier.stats, warnings: applier.warnings.messages() });
+port.on('message', (message: ToWorker) => {
+  try {
+    applier ??= new LayerApplier(rootfs, where, isRoot);
+    if (message.type === 'batch') {
+      unpackBatch(message.batch, applier);
+      post({ type: 'batch-done', entries: message.batch.entries, data: message.batch.data }, [message.batch.data]);
+      return;
+    }
+    if (message.end === 'complete') {
+      applier.finish();
+      post({ type: 'applied', stats: applier.stats, warnings: applier.warnings.messages() });
+    } else {
+      applier.abandon();
+      post({ type: 'stopped' });
+    }
+  } catch (err) {
+    applier?.abandon();
+    post({ type: 'failed', error: sendableError(err) });
   }
-} catch (err) {
-  post(err instanceof FeedStopped ? { type: 'stopped' } : { type: 'failed', error: sendableError(err) });
-}
-// Nothing is left to do: the thread ends, and the host settles only once it has.
-port.close();
+  // Nothing is left to do: the thread ends, and the host settles only once it has.
+  port.close();
+});
