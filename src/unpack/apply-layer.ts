@@ -4,7 +4,7 @@ import tar from 'tar-stream';
 import { FerryError, isFerryError } from '../errors.js';
 import { isDigest } from '../oci/digest.js';
 import { EntryBatches } from './entry-batches.js';
-import type { ApplyStats, EntryHeader } from './layer-applier.js';
+import type { ApplyStats } from './layer-applier.js';
 import { LayerWorkerHost } from './layer-worker-host.js';
 
 export type { ApplyStats } from './layer-applier.js';
@@ -53,7 +53,7 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   try {
     for await (const entry of extract) {
       const { header } = entry as unknown as TarEntry;
-      const packed = batches.header(wireHeader(header));
+      const packed = batches.header(header);
       if (packed) await packed;
       for await (const chunk of entry as unknown as TarEntry) {
         const copied = batches.content(chunk);
@@ -76,21 +76,6 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
   const applied = await worker.finish();
   for (const message of applied.warnings) opts.onWarning?.(message);
   return applied.stats;
-}
-
-/** The header fields the applier reads, and nothing else, to keep the messages to the worker small. */
-function wireHeader(header: TarEntry['header']): EntryHeader {
-  return {
-    name: header.name,
-    type: header.type,
-    size: header.size ?? 0,
-    ...(header.mode === undefined ? {} : { mode: header.mode }),
-    ...(header.uid === undefined ? {} : { uid: header.uid }),
-    ...(header.gid === undefined ? {} : { gid: header.gid }),
-    ...(header.mtime === undefined ? {} : { mtime: header.mtime }),
-    ...(header.linkname == null ? {} : { linkname: header.linkname }),
-    ...(header.pax ? { pax: header.pax } : {}),
-  };
 }
 
 /** Errors of the tar stream itself (tar-stream throws plain Errors) become FerryErrors naming the layer. */

@@ -7,15 +7,26 @@ import type { EntryHeader } from './layer-applier.js';
  * in the next batch; an entry ends where the next header (or the layer) begins. Batching keeps the per-message
  * cost off the tens of thousands of small entries; reusing the buffers keeps memory flat (a fresh buffer per batch
  * is freed only when the worker's garbage collector gets to it, and it has little other garbage to prompt it).
+ *
+ * Records and headers travel flat — two numbers per record, HEADER_FIELDS primitives per header — because a
+ * structured clone of hundreds of small objects per message costs the parsing thread several times more (measured:
+ * 72,000 headers as objects 300–450 ms, flat 80–140 ms).
  */
-export type BatchRecord = { header: EntryHeader } | { offset: number; length: number };
-
 export interface EntryBatch {
-  records: BatchRecord[];
+  /** Per record two numbers: a content range (offset ≥ 0, length) in `data`, or a header (-1, its index). */
+  records: Int32Array;
+  /** How many records `records` holds. */
+  count: number;
+  /** The headers' fields, HEADER_FIELDS per header, in FIELD order. */
+  headers: HeaderField[];
   data: ArrayBuffer;
   /** How many entries start in this batch (for progress). */
   entries: number;
 }
+
+type HeaderField = string | number | Record<string, string> | null;
+const HEADER_FIELDS = 9;
+const HEADER_RECORD = -1;
 
 /** Bytes of content per batch; also the most one message holds. */
 export const BATCH_BYTES = 1024 * 1024;
@@ -23,7 +34,9 @@ export const BATCH_BYTES = 1024 * 1024;
 const BATCH_RECORDS = 512;
 
 export class EntryBatches {
-  private records: BatchRecord[] = [];
+  private records = new Int32Array(2 * BATCH_RECORDS);
+  private count = 0;
+  private headers: HeaderField[] = [];
   private data = new ArrayBuffer(BATCH_BYTES);
   private view = new Uint8Array(this.data);
   private used = 0;
@@ -39,8 +52,10 @@ export class EntryBatches {
    * fit in the current batch, and awaiting nothing for each of them is a measurable part of an unpack.
    */
   header(header: EntryHeader): Promise<void> | undefined {
-    if (this.records.length >= BATCH_RECORDS) return this.flush().then(() => this.header(header));
-    this.records.push({ header });
+    if (this.count >= BATCH_RECORDS) return this.flush().then(() => this.header(header));
+    this.record(HEADER_RECORD, this.headers.length / HEADER_FIELDS);
+    const mtime = header.mtime?.getTime();
+    this.headers.push(header.name, header.type, header.size ?? 0, header.mode ?? null, header.uid ?? null, header.gid ?? null, mtime ?? null, header.linkname ?? null, header.pax ?? null);
     this.entries++;
     return undefined;
   }
@@ -48,13 +63,13 @@ export class EntryBatches {
   /** Copies `chunk` of the current entry's content into the batch, continuing in new batches as they fill. */
   content(chunk: Uint8Array): Promise<void> | undefined {
     for (let at = 0; at < chunk.length; ) {
-      if (this.used === BATCH_BYTES || this.records.length >= BATCH_RECORDS) {
+      if (this.used === BATCH_BYTES || this.count >= BATCH_RECORDS) {
         const rest = chunk.subarray(at);
         return this.flush().then(() => this.content(rest));
       }
       const length = Math.min(chunk.length - at, BATCH_BYTES - this.used);
       this.view.set(chunk.subarray(at, at + length), this.used);
-      this.records.push({ offset: this.used, length });
+      this.record(this.used, length);
       this.used += length;
       at += length;
     }
@@ -63,9 +78,11 @@ export class EntryBatches {
 
   /** Sends what has been packed, if anything. */
   async flush(): Promise<void> {
-    if (this.records.length === 0) return;
-    const batch: EntryBatch = { records: this.records, data: this.data, entries: this.entries };
-    this.records = [];
+    if (this.count === 0) return;
+    const batch: EntryBatch = { records: this.records, count: this.count, headers: this.headers, data: this.data, entries: this.entries };
+    this.records = new Int32Array(2 * BATCH_RECORDS);
+    this.count = 0;
+    this.headers = [];
     this.data = this.spare.pop() ?? new ArrayBuffer(BATCH_BYTES);
     this.view = new Uint8Array(this.data);
     this.used = 0;
@@ -77,6 +94,12 @@ export class EntryBatches {
   reuse(data: ArrayBuffer): void {
     if (data.byteLength === BATCH_BYTES) this.spare.push(data);
   }
+
+  private record(a: number, b: number): void {
+    this.records[2 * this.count] = a;
+    this.records[2 * this.count + 1] = b;
+    this.count++;
+  }
 }
 
 /** What takes a batch apart again: the headers and content ranges in the order they were packed. */
@@ -87,8 +110,36 @@ export interface EntrySink {
 
 /** The worker's side: hands each record of `batch` to `sink`, in order. */
 export function unpackBatch(batch: EntryBatch, sink: EntrySink): void {
-  for (const record of batch.records) {
-    if ('header' in record) sink.header(record.header);
-    else sink.content(new Uint8Array(batch.data, record.offset, record.length));
+  const { records, headers, data } = batch;
+  for (let i = 0; i < batch.count; i++) {
+    const a = records[2 * i]!;
+    const b = records[2 * i + 1]!;
+    if (a === HEADER_RECORD) sink.header(headerAt(headers, b * HEADER_FIELDS));
+    else sink.content(new Uint8Array(data, a, b));
   }
+}
+
+function headerAt(fields: HeaderField[], at: number): EntryHeader {
+  const [name, type, size, mode, uid, gid, mtime, linkname, pax] = fields.slice(at, at + HEADER_FIELDS) as [
+    string,
+    string | null,
+    number,
+    number | null,
+    number | null,
+    number | null,
+    number | null,
+    string | null,
+    Record<string, string> | null,
+  ];
+  return {
+    name,
+    type,
+    size,
+    ...(mode === null ? {} : { mode }),
+    ...(uid === null ? {} : { uid }),
+    ...(gid === null ? {} : { gid }),
+    ...(mtime === null ? {} : { mtime: new Date(mtime) }),
+    ...(linkname === null ? {} : { linkname }),
+    ...(pax === null ? {} : { pax }),
+  };
 }
