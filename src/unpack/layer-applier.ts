@@ -187,7 +187,7 @@ export class LayerApplier {
         else this.file = file;
       }
     }
-    this.written.add(path);
+    this.written.addChild(path, parent.path);
     this.noteXattrs(header);
   }
 

@@ -34,6 +34,12 @@ export class WrittenPaths {
     for (let p = path; p !== this.root && p !== dirname(p) && !this.paths.has(p); p = dirname(p)) this.paths.add(p);
   }
 
+  /** add, for an entry whose real parent directory is known: most entries' parent is already there. */
+  addChild(path: string, parent: string): void {
+    this.paths.add(path);
+    if (!this.paths.has(parent)) this.add(parent);
+  }
+
   has(path: string): boolean {
     return this.paths.has(path);
   }
