@@ -18,6 +18,8 @@ export interface ApplyOptions {
   onWarning?(message: string): void;
   /** Called after each entry is applied (for progress displays). */
   onEntry?(): void;
+  /** The worker thread to apply with, shared by an image's layers; without it the layer gets its own. */
+  worker?: LayerWorkerHost;
 }
 
 /** A tar-stream entry as it really arrives: unknown type flags come through as null, PAX records as strings. */
@@ -34,7 +36,8 @@ interface TarEntry extends AsyncIterable<Buffer> {
  * snapshot.ts).
  */
 export async function applyLayer(rootfs: string, tarStream: Readable, opts: ApplyOptions): Promise<ApplyStats> {
-  const worker = new LayerWorkerHost({ rootfs, where: opts.where, isRoot: opts.isRoot ?? process.getuid?.() === 0 }, (entries, data) => {
+  const worker = opts.worker ?? new LayerWorkerHost();
+  worker.startLayer({ rootfs, where: opts.where, isRoot: opts.isRoot ?? process.getuid?.() === 0 }, (entries, data) => {
     batches.reuse(data);
     for (let i = 0; i < entries; i++) opts.onEntry?.();
   });
@@ -74,6 +77,7 @@ export async function applyLayer(rootfs: string, tarStream: Readable, opts: Appl
     throw applyError ?? (cause === inputError && cause !== parserError ? cause : asLayerError(cause, opts.where));
   }
   const applied = await worker.finish();
+  if (!opts.worker) await worker.close();
   for (const message of applied.warnings) opts.onWarning?.(message);
   return applied.stats;
 }

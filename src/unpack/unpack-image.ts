@@ -8,6 +8,7 @@ import { readLayer } from '../oci/layer-stream.js';
 import { isNonDistributable } from '../oci/mediatypes.js';
 import type { ContentSource } from '../oci/transport.js';
 import { type ApplyStats, applyLayer } from './apply-layer.js';
+import { LayerWorkerHost } from './layer-worker-host.js';
 import { BombGuard, maxDecompressionRatio } from '../oci/bomb-guard.js';
 import { diffIDMismatch } from './verify-diffids.js';
 
@@ -69,17 +70,24 @@ export async function unpackImage(
   };
   const stats: ApplyStats[] = [];
   const progress = opts.onProgress ? progressTracker(layers, opts.onProgress) : undefined;
-  for (const [index, layer] of layers.entries()) {
-    const label = `${index + 1} of ${layers.length} (${layer.digest})`;
-    const from = progress ? progress.source(source, index) : source;
-    stats.push(
-      await unpackLayer(from, layer, diffIDs[index]!, label, dir, {
-        onWarning,
-        bombLimit,
-        ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }),
-        ...(progress ? { onEntry: progress.entry } : {}),
-      }),
-    );
+  // One worker thread applies every layer in turn.
+  const worker = new LayerWorkerHost();
+  try {
+    for (const [index, layer] of layers.entries()) {
+      const label = `${index + 1} of ${layers.length} (${layer.digest})`;
+      const from = progress ? progress.source(source, index) : source;
+      stats.push(
+        await unpackLayer(from, layer, diffIDs[index]!, label, dir, {
+          onWarning,
+          bombLimit,
+          worker,
+          ...(opts.isRoot === undefined ? {} : { isRoot: opts.isRoot }),
+          ...(progress ? { onEntry: progress.entry } : {}),
+        }),
+      );
+    }
+  } finally {
+    await worker.close();
   }
   return { diffIDs: [...diffIDs], warnings, layers: stats };
 }
@@ -90,7 +98,7 @@ async function unpackLayer(
   diffID: string,
   label: string,
   dir: string,
-  opts: { isRoot?: boolean; onWarning(message: string): void; onEntry?(): void; bombLimit: { ratio: number; floor?: number } },
+  opts: { isRoot?: boolean; onWarning(message: string): void; onEntry?(): void; bombLimit: { ratio: number; floor?: number }; worker: LayerWorkerHost },
 ): Promise<ApplyStats> {
   if (!(await source.has(layer))) throw missingLayer(layer, label);
   const digester = new DigestingStream(parseDigest(diffID).algorithm);
@@ -102,6 +110,7 @@ async function unpackLayer(
         onWarning: opts.onWarning,
         ...(opts.onEntry ? { onEntry: opts.onEntry } : {}),
         where: layer.digest,
+        worker: opts.worker,
       }),
   }));
   const actual = digester.digest.digest;
