@@ -91,13 +91,13 @@ describe('staged blobs are flushed in the background and awaited by commit and a
 
   it('stops the import at the next write once a background fsync has failed', async () => {
     const first = randomLayer(1 << 20);
-    await watchStagedFsyncs(async (_path, real) => {
+    const stats = await watchStagedFsyncs(async (_path, real) => {
       await real();
       throw Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC' });
     });
     const staging = await tmp.store.stage();
     await staging.write(first.desc, streamOf(first.bytes));
-    await sleep(100);
+    while (stats.finished < 1) await sleep(10);
     const next = randomLayer(1 << 20);
     await expect(staging.write(next.desc, streamOf(next.bytes))).rejects.toMatchObject({ code: 'ERR_STORE' });
     await staging.abort();
