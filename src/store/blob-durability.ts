@@ -27,7 +27,7 @@ export const syncEachBlob: BlobDurability = {
 export const MAX_PENDING_FSYNCS = 8;
 
 /**
- * Starts each blob's fsync in the background and returns at once, holding at most `limit` pending (a further
+ * Starts each blob's fsync in the background and returns at once, holding at most MAX_PENDING_FSYNCS pending (a further
  * blob waits until one finishes). The fd is opened before the temp file is renamed, so the fsync reaches the inode
  * that was written whatever happens to its name. `settle` waits for all of them and reports the first failure;
  * every later `flush` reports it too, so an import stops early on a failing disk. A pending fsync never rejects
@@ -37,11 +37,9 @@ export class BackgroundFsyncs implements BlobDurability {
   private readonly pending: Promise<void>[] = [];
   private failure: FerryError | undefined;
 
-  constructor(private readonly limit = MAX_PENDING_FSYNCS) {}
-
   async flush(tempPath: string, blobPath: string): Promise<void> {
-    // No await between the check and the push: concurrent writers cannot overshoot the limit together.
-    while (this.pending.length >= this.limit) await Promise.race(this.pending);
+    // No await between the check and the push: concurrent writers cannot overshoot the bound together.
+    while (this.pending.length >= MAX_PENDING_FSYNCS) await Promise.race(this.pending);
     this.throwFailure();
     const opened = open(tempPath, 'r');
     const done: Promise<void> = opened
