@@ -2,7 +2,9 @@
  * The realistic part of `npm run bench` (alone: `npm run bench -- --only realistic`): the image of
  * realistic-image.mjs (a /usr/share and a Python standard library: tens of thousands of small files), ferry beside
  * its peers in one run, runs interleaved so a busy machine slows every tool alike, median of BENCH_REPS (default 3).
- * Only the operation is timed: deleting its output, and preparing a store to unpack from, are not.
+ * Only the operation is timed: deleting its output, and preparing a store to unpack from, are not; after every
+ * deletion (and before the first run) the disk is settled, untimed (measure.mjs settleDisk), and the order of the
+ * tools within an operation rotates from rep to rep.
  *
  *   unpack linux/amd64          ferry unpack      vs tar -xzf of the two layers in sequence; umoci unpack
  *   import (unpacks the host's) ferry import      vs skopeo copy --all + umoci unpack
@@ -14,7 +16,7 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart } from './chart.mjs';
-import { Samples, timed } from './measure.mjs';
+import { Samples, settleDisk, timed } from './measure.mjs';
 import { ensureRealistic } from './realistic-image.mjs';
 
 const STARTUP_REPS = 7;
@@ -53,56 +55,80 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
   await ferry(zstdStore, ['import', '--all-platforms', '--no-unpack', image.archiveZstd]);
   const umociLayout = tools.umoci ? umociLayoutFor(fresh('umoci-layout'), join(store, 'blobs'), image.amd64Manifest) : undefined;
 
+  // Each operation's contenders: a timed run, then the outputs it leaves (deleted untimed, the disk settled after).
+  const contenders = {
+    unpack: [
+      { name: 'ferry', run: () => ferry(store, ['unpack', '--platform', 'linux/amd64', image.image, fresh('rootfs')]), outputs: ['rootfs'] },
+      tools.tar && {
+        name: 'tar -xzf',
+        run: () => {
+          const rootfs = fresh('tar-rootfs');
+          mkdirSync(rootfs);
+          return timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do tar -xzf "$l" -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.gz)]);
+        },
+        outputs: ['tar-rootfs'],
+      },
+      umociLayout && { name: 'umoci', run: () => timed('umoci', ['unpack', '--image', `${umociLayout}:amd64`, fresh('umoci-bundle')]), outputs: ['umoci-bundle'] },
+    ],
+    import: [
+      { name: 'ferry', run: () => ferry(fresh('import-store'), ['import', '--all-platforms', image.archive1x]), outputs: ['import-store'] },
+      tools.skopeo && tools.umoci && {
+        name: 'skopeo copy + umoci unpack',
+        run: async () => {
+          const oci = fresh('skopeo-oci');
+          const copy = await timed('skopeo', ['copy', '--all', '-q', `oci-archive:${image.archive1x}`, `oci:${oci}:1`]);
+          const layout = umociLayoutFor(fresh('skopeo-umoci-layout'), join(oci, 'blobs'), image.amd64Manifest);
+          const unpack = await timed('umoci', ['unpack', '--image', `${layout}:amd64`, fresh('skopeo-bundle')]);
+          return { seconds: copy.seconds + unpack.seconds, rssMB: Math.max(copy.rssMB, unpack.rssMB), cpuSeconds: copy.cpuSeconds + unpack.cpuSeconds };
+        },
+        outputs: ['skopeo-oci', 'skopeo-umoci-layout', 'skopeo-bundle'],
+      },
+    ],
+    noUnpack: [
+      { name: 'ferry', run: () => ferry(fresh('no-unpack-store'), ['import', '--all-platforms', '--no-unpack', image.archive1x]), outputs: ['no-unpack-store'] },
+      tools.tar && {
+        name: 'tar -xf + sync',
+        run: () => {
+          const out = fresh('tar-archive');
+          mkdirSync(out);
+          return timed('sh', ['-c', 'tar -xf "$1" -C "$2" && sync', 'sh', image.archive1x, out]);
+        },
+        outputs: ['tar-archive'],
+      },
+    ],
+    zstd: [
+      { name: 'ferry', run: () => ferry(zstdStore, ['unpack', '--platform', 'linux/amd64', image.image, fresh('zstd-rootfs')]), outputs: ['zstd-rootfs'] },
+      tools.zstd && tools.tar && {
+        name: 'zstd -dc | tar -x',
+        run: () => {
+          const rootfs = fresh('zstd-tar-rootfs');
+          mkdirSync(rootfs);
+          return timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do zstd -dc "$l" | tar -x -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.zst)]);
+        },
+        outputs: ['zstd-tar-rootfs'],
+      },
+    ],
+  };
+  // Deleting a run's output queues disk work (discards, journal) that would land on the next run's clock.
+  const discard = async (outputs) => {
+    for (const name of outputs) fresh(name);
+    await settleDisk(dir, log);
+  };
+
+  await settleDisk(dir, log);
   for (let r = 0; r < reps; r++) {
     log(`realistic run ${r + 1}/${reps}`);
-    record(ops.unpack, 'unpack', 'ferry', await ferry(store, ['unpack', '--platform', 'linux/amd64', image.image, fresh('rootfs')]));
-    fresh('rootfs');
-    if (tools.tar) {
-      const rootfs = fresh('tar-rootfs');
-      mkdirSync(rootfs);
-      record(ops.unpack, 'unpack', 'tar -xzf', await timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do tar -xzf "$l" -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.gz)]));
-      fresh('tar-rootfs');
+    for (const [op, list] of Object.entries(contenders)) {
+      // Rotated each rep, so no tool always runs right after the same one.
+      for (const contender of rotate(list.filter(Boolean), r)) {
+        record(ops[op], op, contender.name, await contender.run());
+        await discard(contender.outputs);
+      }
     }
-    if (umociLayout) {
-      record(ops.unpack, 'unpack', 'umoci', await timed('umoci', ['unpack', '--image', `${umociLayout}:amd64`, fresh('umoci-bundle')]));
-      fresh('umoci-bundle');
-    }
-
-    record(ops.import, 'import', 'ferry', await ferry(fresh('import-store'), ['import', '--all-platforms', image.archive1x]));
-    fresh('import-store');
-    if (tools.skopeo && tools.umoci) {
-      const oci = fresh('skopeo-oci');
-      const copy = await timed('skopeo', ['copy', '--all', '-q', `oci-archive:${image.archive1x}`, `oci:${oci}:1`]);
-      const layout = umociLayoutFor(fresh('skopeo-umoci-layout'), join(oci, 'blobs'), image.amd64Manifest);
-      const unpack = await timed('umoci', ['unpack', '--image', `${layout}:amd64`, fresh('skopeo-bundle')]);
-      record(ops.import, 'import', 'skopeo copy + umoci unpack', { seconds: copy.seconds + unpack.seconds, rssMB: Math.max(copy.rssMB, unpack.rssMB), cpuSeconds: copy.cpuSeconds + unpack.cpuSeconds });
-      fresh('skopeo-oci');
-      fresh('skopeo-umoci-layout');
-      fresh('skopeo-bundle');
-    }
-
-    record(ops.noUnpack, 'noUnpack', 'ferry', await ferry(fresh('no-unpack-store'), ['import', '--all-platforms', '--no-unpack', image.archive1x]));
-    fresh('no-unpack-store');
-    if (tools.tar) {
-      const out = fresh('tar-archive');
-      mkdirSync(out);
-      record(ops.noUnpack, 'noUnpack', 'tar -xf + sync', await timed('sh', ['-c', 'tar -xf "$1" -C "$2" && sync', 'sh', image.archive1x, out]));
-      fresh('tar-archive');
-    }
-
-    record(ops.zstd, 'zstd', 'ferry', await ferry(zstdStore, ['unpack', '--platform', 'linux/amd64', image.image, fresh('zstd-rootfs')]));
-    fresh('zstd-rootfs');
-    if (tools.zstd && tools.tar) {
-      const rootfs = fresh('zstd-tar-rootfs');
-      mkdirSync(rootfs);
-      record(ops.zstd, 'zstd', 'zstd -dc | tar -x', await timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do zstd -dc "$l" | tar -x -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.zst)]));
-      fresh('zstd-tar-rootfs');
-    }
-
     if (process.env.BENCH_SKIP_4X !== '1') {
       record(ops.large, 'large', 'ferry import 1×', ops.import.runs.get('ferry').at(-1));
       record(ops.large, 'large', 'ferry import 4×', await ferry(fresh('large-store'), ['import', '--all-platforms', image.archive4x]));
-      fresh('large-store');
+      await discard(['large-store']);
     }
   }
   for (let r = 0; r < STARTUP_REPS; r++) {
@@ -111,6 +137,12 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
   }
   rmSync(dir, { recursive: true, force: true });
   return summarizeRealistic(image, ops, reps, chartsDir);
+}
+
+/** `list` started at its `by`-th element (modulo its length), wrapping round. */
+function rotate(list, by) {
+  const start = list.length ? by % list.length : 0;
+  return [...list.slice(start), ...list.slice(0, start)];
 }
 
 /**

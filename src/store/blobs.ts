@@ -8,6 +8,7 @@ import { DigestingStream, parseDigest, shortDigest, VerifyingStream, verifyBytes
 import { MAX_DOCUMENT_BYTES } from '../oci/document.js';
 import type { BlobSink } from '../oci/transport.js';
 import { tempName } from './atomic.js';
+import { syncEachBlob, type BlobDurability } from './blob-durability.js';
 
 /** What can be read from a directory of blobs; the store and a staging area (which also sees the store) have it. */
 export interface BlobReader {
@@ -29,6 +30,7 @@ export class BlobDirectory implements BlobReader, BlobSink {
   constructor(
     readonly dir: string,
     private readonly tempDir: string,
+    private readonly durability: BlobDurability = syncEachBlob,
   ) {}
 
   blobPath(digest: string): string {
@@ -77,7 +79,8 @@ export class BlobDirectory implements BlobReader, BlobSink {
   }
 
   /**
-   * Streams the blob to a temp file, verifying digest and size on the way, fsyncs it and renames it into place.
+   * Streams the blob to a temp file, verifying digest and size on the way, flushes it (see BlobDurability) and
+   * renames it into place.
    * Concurrent writers of one blob each write their own temp file; the renames are atomic and the content is
    * the same, so the last one wins harmlessly. A blob already present is not rewritten, but the stream is still
    * consumed and verified, so a caller reading an archive in one pass can go on to the next entry.
@@ -100,8 +103,8 @@ export class BlobDirectory implements BlobReader, BlobSink {
     try {
       const handle = await open(temp, 'wx', 0o644);
       await pipeline(stream, check, handle.createWriteStream({ highWaterMark: 256 * 1024 }));
-      await fsyncFile(temp);
       const path = target();
+      await this.durability.flush(temp, path);
       await mkdir(dirname(path), { recursive: true });
       await rename(temp, path);
     } catch (err) {
@@ -117,15 +120,6 @@ export function blobMissing(digest: string, path: string): FerryError {
     path,
     hint: 'the image is incomplete; import or pull it again',
   });
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Consumes a blob that is not needed (already stored), still failing on content that does not match. */

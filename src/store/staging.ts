@@ -7,6 +7,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { parseDigest } from '../oci/digest.js';
 import type { BlobSink } from '../oci/transport.js';
 import { fsyncDir } from './atomic.js';
+import { BackgroundFsyncs } from './blob-durability.js';
 import { BlobDirectory, blobMissing, drainVerified, type BlobReader } from './blobs.js';
 import { acquireLock, type Release } from './lock.js';
 import { upsertEntries, type ImageRecord } from './records.js';
@@ -38,6 +39,7 @@ export class Staging implements BlobSink, BlobReader {
     private readonly store: Store,
     readonly dir: string,
     private readonly staged: BlobDirectory,
+    private readonly fsyncs: BackgroundFsyncs,
     private readonly release: Release,
   ) {}
 
@@ -51,7 +53,9 @@ export class Staging implements BlobSink, BlobReader {
       await release();
       throw err;
     }
-    return new Staging(store, dir, new BlobDirectory(join(dir, 'blobs'), dir), release);
+    // A staged blob needs to be durable only when the area commits: the disk flushes it while the next is read.
+    const fsyncs = new BackgroundFsyncs();
+    return new Staging(store, dir, new BlobDirectory(join(dir, 'blobs'), dir, fsyncs), fsyncs, release);
   }
 
   async stat(digest: string): Promise<{ size: number } | undefined> {
@@ -88,12 +92,15 @@ export class Staging implements BlobSink, BlobReader {
   /**
    * Moves the kept blobs into the store and puts the records, in one critical section of the store lock.
    * Fails with ERR_BLOB_MISSING, changing nothing, when a kept blob or a record's target is neither staged nor
-   * stored. Staged blobs not kept are dropped. The staging area is gone afterwards, whatever the outcome.
+   * stored, and with ERR_STORE, changing nothing, when a staged blob could not be flushed to disk. Staged blobs
+   * not kept are dropped. The staging area is gone afterwards, whatever the outcome.
    */
   async commit({ keep, records }: CommitOptions): Promise<void> {
     this.checkOpen();
     const wanted = new Set(keep);
     try {
+      // Every staged blob's bytes are on disk before the first rename makes one part of the store.
+      await this.fsyncs.settle();
       await this.store.updateIndex(async (entries) => {
         const moves: string[] = [];
         const needed = new Set([...wanted, ...records.map((record) => record.target.digest)]);
@@ -127,6 +134,8 @@ export class Staging implements BlobSink, BlobReader {
   private async close(): Promise<void> {
     this.closed = true;
     try {
+      // No fsync outlives the area: its fd is closed and its failure (reported by commit, if anyone asked) handled.
+      await this.fsyncs.settle().catch(() => undefined);
       await rm(this.dir, { recursive: true, force: true });
     } finally {
       // A staging lock lost meanwhile (gc judged it stale) needs no report here: commit checked every blob it
