@@ -232,6 +232,22 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
     expect(isRunning(pid!)).toBe(false);
   });
 
+  it('the program removed after it was found: ERR_UNSUPPORTED naming the zstd package, not a corrupt layer', async () => {
+    const stage = createDecompressor('zstd', 'layer.tar.zst');
+    const empty = mkdtempSync(join(tmpdir(), 'ferry-no-zstd-'));
+    const restorePath = withEnv('PATH', empty);
+    try {
+      const err = await pipeline(Readable.from([layer.subarray(0, 100_000)]), stage, new Writable({ write: (_c, _e, next) => next() })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'ERR_UNSUPPORTED', path: 'layer.tar.zst', hint: expect.stringContaining('install the zstd package') });
+    } finally {
+      restorePath();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   describe('errors carry the codes every backend gives for the same input', () => {
     it.each([
       ['half way', 0.5],

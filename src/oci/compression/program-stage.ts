@@ -8,6 +8,8 @@ export interface ProgramExit {
   stderr: string;
   /** False when the program exited before ferry had given it all the input (it stopped reading). */
   inputEnded: boolean;
+  /** Why the program could not be started (it was removed since it was found, say); it then ran nothing. */
+  spawnError?: NodeJS.ErrnoException;
 }
 
 /** stderr is kept for the error message only; a program that floods it must not grow ferry's memory. */
@@ -32,6 +34,7 @@ export class ProgramStage extends Duplex {
   private exited = false;
   private inputEnded = false;
   private stderr = '';
+  private spawnError: NodeJS.ErrnoException | undefined;
 
   constructor(
     private readonly program: string,
@@ -82,11 +85,13 @@ export class ProgramStage extends Duplex {
       child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
         this.exited = true;
         resolve();
-        this.settle({ code, signal, stderr: this.stderr, inputEnded: this.inputEnded });
+        this.settle({ code, signal, stderr: this.stderr, inputEnded: this.inputEnded, ...(this.spawnError ? { spawnError: this.spawnError } : {}) });
       });
     });
     // A spawn failure (the program vanished since it was found) also ends in 'close', with a negative code.
-    child.on('error', () => {});
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) this.spawnError ??= err;
+    });
     child.stdin.on('error', () => {});
     child.stdout.on('data', (data: Buffer) => {
       if (!this.push(data)) child.stdout.pause();
@@ -99,7 +104,7 @@ export class ProgramStage extends Duplex {
 
   private settle(exit: ProgramExit): void {
     if (this.destroyed) return;
-    if (exit.code === 0 && exit.signal === null && exit.inputEnded) this.push(null);
+    if (exit.code === 0 && exit.signal === null && exit.inputEnded && !exit.spawnError) this.push(null);
     else this.destroy(this.failure(exit));
   }
 }

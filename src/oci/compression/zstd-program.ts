@@ -38,6 +38,13 @@ function lastMessage(stderr: string): string {
 const TRUNCATED = /premature end|unexpected end|truncat/i;
 
 function decodeFailure(where: string, exit: ProgramExit): Error {
+  if (exit.spawnError) {
+    return new FerryError('ERR_UNSUPPORTED', `${where}: the zstd program could not be run (${exit.spawnError.code ?? exit.spawnError.message})`, {
+      path: where,
+      hint: `${ZSTD_PROGRAM_HINT}, or set FERRY_ZSTD_BACKEND=js`,
+      cause: exit.spawnError,
+    });
+  }
   if (exit.signal !== null) {
     return new FerryError('ERR_INVALID_DOCUMENT', `${where}: the zstd program was killed by ${exit.signal} while decoding`, {
       path: where,
