@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { availableZstdBackends, createDecompressor, zstdBackend, zstdCompressorBackend } from '../../src/oci/compression.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { availableZstdBackends, createDecompressor, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from '../../src/oci/compression.js';
 import { nodeZstd } from '../../src/oci/compression/zstd-backend.js';
 import { ProgramStage } from '../../src/oci/compression/program-stage.js';
 
@@ -22,6 +22,16 @@ function withPath<T>(path: string, work: () => T): T {
 }
 
 describe('default zstd backend without zstd-napi', () => {
+  // The default is the point here, whatever the run forces for the other zstd tests.
+  let forced: string | undefined;
+  beforeAll(() => {
+    forced = process.env[ZSTD_BACKEND_ENV];
+    delete process.env[ZSTD_BACKEND_ENV];
+  });
+  afterAll(() => {
+    if (forced !== undefined) process.env[ZSTD_BACKEND_ENV] = forced;
+  });
+
   it.skipIf(nodeZstd() !== undefined)('Node without zlib zstd: the zstd program, before fzstd', () => {
     expect(availableZstdBackends()).toEqual(['zstd-cli', 'fzstd']);
     expect(zstdBackend()).toBe('zstd-cli');
