@@ -232,6 +232,24 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
     expect(isRunning(pid!)).toBe(false);
   });
 
+  it('the program killed by someone else mid-stream: the stage fails, never ends as if the output were complete', async () => {
+    const stage = createDecompressor('zstd', 'layer.tar.zst') as ProgramStage;
+    let received = 0;
+    const done = pipeline(
+      Readable.from(chunksOf(layer, 64 * 1024)),
+      stage,
+      new Writable({
+        write(chunk: Buffer, _e, next) {
+          if (received === 0) process.kill(stage.pid!, 'SIGKILL');
+          received += chunk.length;
+          setTimeout(next, 1);
+        },
+      }),
+    );
+    await expect(done).rejects.toMatchObject({ code: 'ERR_INVALID_DOCUMENT', message: expect.stringContaining('killed by SIGKILL') });
+    expect(received).toBeLessThan(tar.length);
+  });
+
   it('the program removed after it was found: ERR_UNSUPPORTED naming the zstd package, not a corrupt layer', async () => {
     const stage = createDecompressor('zstd', 'layer.tar.zst');
     const empty = mkdtempSync(join(tmpdir(), 'ferry-no-zstd-'));
