@@ -6,6 +6,7 @@ import { createPureJsZstdStream } from './compression/fzstd-stream.js';
 import { loadZstdNapi } from './compression/napi-binding.js';
 import { createNapiZstdDecompressStream, NapiZstdCompressStream } from './compression/napi-zstd.js';
 import { nodeZstd, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
+import { createZstdProgramDecompressStream } from './compression/zstd-program.js';
 
 export { availableZstdBackends, type ZstdBackend, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
 
@@ -77,6 +78,8 @@ function createZstdDecompressor(where: string): Duplex {
       return wrapErrors(nodeZstd()!.decompress({ chunkSize: CHUNK_SIZE }), where, 'zstd');
     case 'zstd-napi':
       return createNapiZstdDecompressStream(loadZstdNapi()!, where);
+    case 'zstd-cli':
+      return createZstdProgramDecompressStream(where);
     case 'fzstd':
       return createPureJsZstdStream(where);
   }
@@ -107,7 +110,7 @@ function createZstdCompressor(where: string): Transform {
     case 'zstd-napi':
       return new NapiZstdCompressStream(loadZstdNapi()!, ZSTD_LEVEL);
     case undefined:
-      throw new FerryError('ERR_UNSUPPORTED', `zstd compression is not available (Node ${process.versions.node}, ${zstdBackend()} decodes only)`, {
+      throw new FerryError('ERR_UNSUPPORTED', `zstd compression is not available (Node ${process.versions.node}, ${zstdBackend()} decodes only and no in-process compressor is here)`, {
         path: where,
         hint: 'choose gzip, run ferry on Node 22.15 or later, or install the zstd-napi package (npm install zstd-napi)',
       });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { PassThrough, Transform, type TransformCallback, Writable } from 'node:stream';
+import { type Duplex, PassThrough, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FerryError } from '../errors.js';
 import { BombGuard } from './bomb-guard.js';
@@ -81,6 +81,14 @@ export class UncompressedDigestTap extends Transform {
       }
       return;
     }
+    let decompressor: Duplex;
+    try {
+      decompressor = createDecompressor(compression, this.opts.where);
+    } catch (error) {
+      // A forced zstd backend that is not there: the blob's outcome, not an exception thrown out of a write.
+      this.outcome = { compression, error };
+      return;
+    }
     const input = new PassThrough();
     const digester = new DigestingStream();
     const guard = new BombGuard({
@@ -90,7 +98,7 @@ export class UncompressedDigestTap extends Transform {
       ...(this.opts.floor === undefined ? {} : { floor: this.opts.floor }),
     });
     const drain = new Writable({ write: (_chunk, _enc, next) => next() });
-    const done = pipeline(input, createDecompressor(compression, this.opts.where), guard, digester, drain).then(
+    const done = pipeline(input, decompressor, guard, digester, drain).then(
       () => {
         this.outcome = { compression, digest: digester.digest.digest };
       },

@@ -137,7 +137,7 @@ describe('gzip', () => {
   });
 });
 
-const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', fzstd: 'js' };
+const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', 'zstd-cli': 'cli', fzstd: 'js' };
 
 /** Runs the enclosed tests with FERRY_ZSTD_BACKEND forcing `backend`, restoring the variable afterwards. */
 function forceBackend(backend: ZstdBackend): void {
@@ -292,7 +292,7 @@ describe('zstd backend choice', () => {
     const saved = process.env[ZSTD_BACKEND_ENV];
     process.env[ZSTD_BACKEND_ENV] = value;
     try {
-      expect(() => createDecompressor('zstd')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', hint: expect.stringContaining('node, napi or js') }));
+      expect(() => createDecompressor('zstd')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', hint: expect.stringContaining('node, napi, cli or js') }));
     } finally {
       if (saved === undefined) delete process.env[ZSTD_BACKEND_ENV];
       else process.env[ZSTD_BACKEND_ENV] = saved;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableZstdBackends, createDecompressor, ZSTD_BACKEND_ENV, type ZstdBackend } from '../../src/oci/compression.js';
 import { mixedBytes } from '../helpers/realistic-image.js';
 
-const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', fzstd: 'js' };
+const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', 'zstd-cli': 'cli', fzstd: 'js' };
 
 function zstd(data: Buffer, ...args: string[]): Buffer {
   return execFileSync('zstd', ['-q', '-c', '-3', ...args], { input: data, maxBuffer: 1 << 30 });

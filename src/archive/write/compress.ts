@@ -1,7 +1,7 @@
 /**
  * `ferry export --compress gzip|zstd`: the whole archive, not its blobs, is compressed on the way out, the way
  * `docker save | gzip` would; ferry's reader (and containerd's, and `docker load`) detect the wrapping.
- * Compression runs in-process only (node:zlib, or the zstd binding): the product never shells out.
+ * Compression runs in-process only (node:zlib, or the zstd binding); only zstd decoding may run the zstd program.
  */
 import type { Transform } from 'node:stream';
 import { createCompressor } from '../../oci/compression.js';
