@@ -5,7 +5,7 @@
  * deletion, `settleDisk` also waits for the work the deletion queued (discards, journal) to finish.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -145,4 +145,15 @@ export function machine() {
     // ps missing: leave the count at 0.
   }
   return { load1: one, load5: five, vitestProcesses: vitest };
+}
+
+/** Bytes free for an unprivileged writer on the filesystem holding `path`. */
+export function freeBytes(path) {
+  const stats = statfsSync(path);
+  return stats.bavail * stats.bsize;
+}
+
+/** Bytes a directory tree takes on disk (du). */
+export function treeBytes(path) {
+  return Number(execFileSync('du', ['-sB1', path], { encoding: 'utf8' }).split('\t')[0]);
 }

@@ -16,7 +16,7 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart } from './chart.mjs';
-import { Samples, settleDisk, timed } from './measure.mjs';
+import { freeBytes, Samples, settleDisk, timed, treeBytes } from './measure.mjs';
 import { ensureRealistic } from './realistic-image.mjs';
 
 const STARTUP_REPS = 7;
@@ -32,8 +32,10 @@ const TARGETS = {
 export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, log, chartsDir }) {
   const image = await ensureRealistic(cacheDir, log);
   const dir = join(runDir, 'realistic');
+  // Each rep writes its outputs into a directory of its own (see `discardRep` below for why).
+  let repDir = dir;
   const fresh = (name) => {
-    const path = join(dir, name);
+    const path = join(repDir, name);
     rmSync(path, { recursive: true, force: true });
     return path;
   };
@@ -55,10 +57,10 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
   await ferry(zstdStore, ['import', '--all-platforms', '--no-unpack', image.archiveZstd]);
   const umociLayout = tools.umoci ? umociLayoutFor(fresh('umoci-layout'), join(store, 'blobs'), image.amd64Manifest) : undefined;
 
-  // Each operation's contenders: a timed run, then the outputs it leaves (deleted untimed, the disk settled after).
+  // Each operation's contenders, each a timed run writing into the rep's directory.
   const contenders = {
     unpack: [
-      { name: 'ferry', run: () => ferry(store, ['unpack', '--platform', 'linux/amd64', image.image, fresh('rootfs')]), outputs: ['rootfs'] },
+      { name: 'ferry', run: () => ferry(store, ['unpack', '--platform', 'linux/amd64', image.image, fresh('rootfs')]) },
       tools.tar && {
         name: 'tar -xzf',
         run: () => {
@@ -66,12 +68,11 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
           mkdirSync(rootfs);
           return timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do tar -xzf "$l" -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.gz)]);
         },
-        outputs: ['tar-rootfs'],
       },
-      umociLayout && { name: 'umoci', run: () => timed('umoci', ['unpack', '--image', `${umociLayout}:amd64`, fresh('umoci-bundle')]), outputs: ['umoci-bundle'] },
+      umociLayout && { name: 'umoci', run: () => timed('umoci', ['unpack', '--image', `${umociLayout}:amd64`, fresh('umoci-bundle')]) },
     ],
     import: [
-      { name: 'ferry', run: () => ferry(fresh('import-store'), ['import', '--all-platforms', image.archive1x]), outputs: ['import-store'] },
+      { name: 'ferry', run: () => ferry(fresh('import-store'), ['import', '--all-platforms', image.archive1x]) },
       tools.skopeo && tools.umoci && {
         name: 'skopeo copy + umoci unpack',
         run: async () => {
@@ -81,11 +82,10 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
           const unpack = await timed('umoci', ['unpack', '--image', `${layout}:amd64`, fresh('skopeo-bundle')]);
           return { seconds: copy.seconds + unpack.seconds, rssMB: Math.max(copy.rssMB, unpack.rssMB), cpuSeconds: copy.cpuSeconds + unpack.cpuSeconds };
         },
-        outputs: ['skopeo-oci', 'skopeo-umoci-layout', 'skopeo-bundle'],
       },
     ],
     noUnpack: [
-      { name: 'ferry', run: () => ferry(fresh('no-unpack-store'), ['import', '--all-platforms', '--no-unpack', image.archive1x]), outputs: ['no-unpack-store'] },
+      { name: 'ferry', run: () => ferry(fresh('no-unpack-store'), ['import', '--all-platforms', '--no-unpack', image.archive1x]) },
       tools.tar && {
         name: 'tar -xf + sync',
         run: () => {
@@ -93,11 +93,10 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
           mkdirSync(out);
           return timed('sh', ['-c', 'tar -xf "$1" -C "$2" && sync', 'sh', image.archive1x, out]);
         },
-        outputs: ['tar-archive'],
       },
     ],
     zstd: [
-      { name: 'ferry', run: () => ferry(zstdStore, ['unpack', '--platform', 'linux/amd64', image.image, fresh('zstd-rootfs')]), outputs: ['zstd-rootfs'] },
+      { name: 'ferry', run: () => ferry(zstdStore, ['unpack', '--platform', 'linux/amd64', image.image, fresh('zstd-rootfs')]) },
       tools.zstd && tools.tar && {
         name: 'zstd -dc | tar -x',
         run: () => {
@@ -105,31 +104,38 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
           mkdirSync(rootfs);
           return timed('sh', ['-c', 'set -e; d="$1"; shift; for l; do zstd -dc "$l" | tar -x -C "$d"; done', 'sh', rootfs, ...layers.map((l) => l.zst)]);
         },
-        outputs: ['zstd-tar-rootfs'],
       },
     ],
   };
-  // Deleting a run's output queues disk work (discards, journal) that would land on the next run's clock.
-  const discard = async (outputs) => {
-    for (const name of outputs) fresh(name);
+  // Deleting a tree of 72,000 files costs whoever creates files next on this disk (ext4 with discard): a tar -xzf
+  // that takes 6 s took 29 s right after one, most of it kernel time, even once /proc/diskstats had gone quiet.
+  // So outputs are kept, each rep in a directory of its own, and deleted only when the disk would run short of
+  // room for the next rep — then the disk is settled before going on, and the log says so.
+  const discardRep = async (r) => {
+    if (r === reps - 1 || freeBytes(dir) > 2 * treeBytes(repDir)) return;
+    log(`  deleting rep ${r + 1}'s outputs for room: the next runs may carry the cost`);
+    rmSync(repDir, { recursive: true, force: true });
     await settleDisk(dir, log);
   };
 
   await settleDisk(dir, log);
   for (let r = 0; r < reps; r++) {
     log(`realistic run ${r + 1}/${reps}`);
+    repDir = join(dir, `rep-${r + 1}`);
+    mkdirSync(repDir);
     for (const [op, list] of Object.entries(contenders)) {
       // Rotated each rep, so no tool always runs right after the same one.
       for (const contender of rotate(list.filter(Boolean), r)) {
         record(ops[op], op, contender.name, await contender.run());
-        await discard(contender.outputs);
+        await settleDisk(dir, log);
       }
     }
     if (process.env.BENCH_SKIP_4X !== '1') {
       record(ops.large, 'large', 'ferry import 1×', ops.import.runs.get('ferry').at(-1));
       record(ops.large, 'large', 'ferry import 4×', await ferry(fresh('large-store'), ['import', '--all-platforms', image.archive4x]));
-      await discard(['large-store']);
+      await settleDisk(dir, log);
     }
+    await discardRep(r);
   }
   for (let r = 0; r < STARTUP_REPS; r++) {
     record(ops.startup, 'startup', 'ferry version', await timed(process.execPath, [ferryBin, 'version']));

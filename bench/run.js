@@ -11,13 +11,13 @@
  * the realistic part and keeps the rest of results.md from results.json.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { containerdAvailable, startContainerd } from './containerd.mjs';
 import { ensureArchives } from './generate.mjs';
-import { machine, rssSource, Samples, timed } from './measure.mjs';
+import { freeBytes, machine, rssSource, Samples, timed } from './measure.mjs';
 import { renderRealistic, runRealistic } from './realistic.mjs';
 import { renderMarkdown, summarize } from './report.mjs';
 
@@ -115,7 +115,7 @@ if (!onlyRealistic) {
     largeNote = 'skipped: BENCH_SKIP_4X=1';
   } else {
     // The store and the exported tar each need the archive's size again.
-    const free = freeBytes(runDir);
+    const free = freeBytes(existsSync(runDir) ? runDir : cacheDir);
     const needed = 2.2 * archives.bytes4x;
     if (free < needed) {
       largeNote = `skipped: ${mb(free)} free on the disk of ${runDir}, ${mb(needed)} needed`;
@@ -213,11 +213,6 @@ function toolVersions(available) {
     tar: available.tar ? version('tar', ['--version']) : undefined,
     sha256sum: available.sha256sum ? version('sha256sum', ['--version']) : undefined,
   };
-}
-
-function freeBytes(path) {
-  const stats = statfsSync(existsSync(path) ? path : cacheDir);
-  return stats.bavail * stats.bsize;
 }
 
 function mb(bytes) {
