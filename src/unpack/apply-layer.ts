@@ -30,10 +30,10 @@ interface TarEntry extends AsyncIterable<Buffer> {
 /**
  * Applies one layer (an uncompressed OCI changeset tar) on top of `rootfs` (see layer-applier.ts for the rules).
  * Two threads share the work, as tar and gzip do in two processes: this one reads, decompresses, hashes and
- * parses; the layer worker applies the entries with synchronous filesystem calls. On failure the rootfs is left
- * partly applied — every entry before the failing one applied, nothing after — and the promise settles only
- * once the worker has stopped: callers that need all-or-nothing unpack into a temporary directory (see
- * snapshot.ts).
+ * parses; the layer worker (`opts.worker`, or one of its own) applies the entries with synchronous filesystem
+ * calls. The promise settles once the worker has applied the whole layer, or on failure once the worker has
+ * exited; the rootfs is then left partly applied — every entry before the failing one applied, nothing after —
+ * so callers that need all-or-nothing unpack into a temporary directory (see snapshot.ts).
  */
 export async function applyLayer(rootfs: string, tarStream: Readable, opts: ApplyOptions): Promise<ApplyStats> {
   const worker = opts.worker ?? new LayerWorkerHost();

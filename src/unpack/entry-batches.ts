@@ -17,7 +17,7 @@ export interface EntryBatch {
   records: Int32Array;
   /** How many records `records` holds. */
   count: number;
-  /** The headers' fields, HEADER_FIELDS per header, in FIELD order. */
+  /** The headers' fields, HEADER_FIELDS per header, in the order `header` packs them. */
   headers: HeaderField[];
   data: ArrayBuffer;
   /** How many entries start in this batch (for progress). */

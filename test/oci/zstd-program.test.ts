@@ -268,6 +268,17 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
   });
 
   describe('errors carry the codes every backend gives for the same input', () => {
+    async function expectCodeFromEach(backends: readonly ZstdBackend[], input: Buffer, code: string): Promise<void> {
+      for (const backend of backends) {
+        const back = withEnv(ZSTD_BACKEND_ENV, ENV_NAME[backend]);
+        try {
+          expect((await failure(input)).code, backend).toBe(code);
+        } finally {
+          back();
+        }
+      }
+    }
+
     it.each([
       ['half way', 0.5],
       ['just before the end', -3],
@@ -276,14 +287,7 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
       const err = await failure(cut);
       expect(err).toMatchObject({ code: 'ERR_TRUNCATED', path: 'layer.tar.zst' });
       expect(err.message).toMatch(/^layer\.tar\.zst: zstd data is truncated \(.+\)$/);
-      for (const backend of availableZstdBackends()) {
-        const back = withEnv(ZSTD_BACKEND_ENV, ENV_NAME[backend]);
-        try {
-          expect((await failure(cut)).code, backend).toBe('ERR_TRUNCATED');
-        } finally {
-          back();
-        }
-      }
+      await expectCodeFromEach(availableZstdBackends(), cut, 'ERR_TRUNCATED');
     });
 
     it('a real layer with a corrupt block → ERR_INVALID_DOCUMENT, as the other backends report it', async () => {
@@ -294,14 +298,7 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
       expect(err.message).toMatch(/^layer\.tar\.zst: zstd data is corrupt \(.+\)$/);
       // fzstd does not check zstd's content checksum: where the damage falls in raw (random) data it decodes wrong
       // bytes without an error, which unpack's diffID check then refuses. The libzstd backends agree with the program.
-      for (const backend of availableZstdBackends().filter((b) => b !== 'fzstd')) {
-        const back = withEnv(ZSTD_BACKEND_ENV, ENV_NAME[backend]);
-        try {
-          expect((await failure(bad)).code, backend).toBe('ERR_INVALID_DOCUMENT');
-        } finally {
-          back();
-        }
-      }
+      await expectCodeFromEach(availableZstdBackends().filter((b) => b !== 'fzstd'), bad, 'ERR_INVALID_DOCUMENT');
     });
 
     it('corruption near the start of a big input: the program exits while ferry still writes (EPIPE) → ERR_INVALID_DOCUMENT', async () => {
