@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'ERR_DAEMON'
   | 'ERR_UNAUTHORIZED'
   | 'ERR_UNSUPPORTED'
+  /** A program ferry runs as a stream stage (the zstd program compressing) failed or was killed. */
+  | 'ERR_PROGRAM'
   /** A bug in ferry, such as a command that stopped before finishing; exits 70. */
   | 'ERR_INTERNAL';
 

@@ -3,12 +3,17 @@ import * as zlib from 'node:zlib';
 import { FerryError } from '../errors.js';
 import { wrapErrors } from './compression/errors.js';
 import { createPureJsZstdStream } from './compression/fzstd-stream.js';
-import { loadZstdNapi } from './compression/napi-binding.js';
-import { createNapiZstdDecompressStream, NapiZstdCompressStream } from './compression/napi-zstd.js';
-import { nodeZstd, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
-import { createZstdProgramDecompressStream } from './compression/zstd-program.js';
+import { nodeZstd, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
+import { createZstdProgramCompressStream, createZstdProgramDecompressStream, ZSTD_PROGRAM_HINT } from './compression/zstd-program.js';
 
-export { availableZstdBackends, type ZstdBackend, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from './compression/zstd-backend.js';
+export {
+  availableZstdBackends,
+  type ZstdBackend,
+  ZSTD_BACKEND_ENV,
+  type ZstdCompressorBackend,
+  zstdBackend,
+  zstdCompressorBackend,
+} from './compression/zstd-backend.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -76,8 +81,6 @@ function createZstdDecompressor(where: string): Duplex {
   switch (zstdBackend()) {
     case 'node:zlib':
       return wrapErrors(nodeZstd()!.decompress({ chunkSize: CHUNK_SIZE }), where, 'zstd');
-    case 'zstd-napi':
-      return createNapiZstdDecompressStream(loadZstdNapi()!, where);
     case 'zstd-cli':
       return createZstdProgramDecompressStream(where);
     case 'fzstd':
@@ -87,10 +90,11 @@ function createZstdDecompressor(where: string): Duplex {
 
 /**
  * A compressing stream for `kind` (`none` passes bytes through). Throws ERR_UNSUPPORTED at once when no zstd
- * compressor is available, so callers fail before writing anything. `where` names the output in that error.
- * Compressors fail only on bugs or exhausted memory, so their errors are not translated.
+ * compressor is available, so callers fail before writing anything. `where` names the output in errors.
+ * In-process compressors fail only on bugs or exhausted memory, so their errors are not translated; the zstd
+ * program's failures are FerryErrors naming `where`.
  */
-export function createCompressor(kind: Compression, where = 'stream'): Transform {
+export function createCompressor(kind: Compression, where = 'stream'): Duplex {
   switch (kind) {
     case 'none':
       return passThrough();
@@ -101,18 +105,29 @@ export function createCompressor(kind: Compression, where = 'stream'): Transform
   }
 }
 
-function createZstdCompressor(where: string): Transform {
+function createZstdCompressor(where: string): Duplex {
   switch (zstdCompressorBackend()) {
     case 'node:zlib': {
       const { ZSTD_c_compressionLevel, ZSTD_c_checksumFlag } = zlib.constants as unknown as Record<string, number>;
       return nodeZstd()!.compress({ chunkSize: CHUNK_SIZE, params: { [ZSTD_c_compressionLevel!]: ZSTD_LEVEL, [ZSTD_c_checksumFlag!]: 1 } });
     }
-    case 'zstd-napi':
-      return new NapiZstdCompressStream(loadZstdNapi()!, ZSTD_LEVEL);
+    case 'zstd-cli':
+      return createZstdProgramCompressStream(where, ZSTD_LEVEL);
     case undefined:
-      throw new FerryError('ERR_UNSUPPORTED', `zstd compression is not available (Node ${process.versions.node}, ${zstdBackend()} decodes only and no in-process compressor is here)`, {
-        path: where,
-        hint: 'choose gzip, run ferry on Node 22.15 or later, or install the zstd-napi package (npm install zstd-napi)',
-      });
+      throw noZstdCompressor(where);
   }
+}
+
+/** Why no zstd compressor is here: fzstd was forced, or this Node has no zlib zstd and PATH no zstd program. */
+function noZstdCompressor(where: string): FerryError {
+  if (process.env[ZSTD_BACKEND_ENV] === 'js') {
+    return new FerryError('ERR_UNSUPPORTED', `zstd compression is not available with ${ZSTD_BACKEND_ENV}=js (fzstd only decodes)`, {
+      path: where,
+      hint: `use gzip, or unset ${ZSTD_BACKEND_ENV} to compress with Node's zlib or the zstd program`,
+    });
+  }
+  return new FerryError('ERR_UNSUPPORTED', `zstd compression is not available (Node ${process.versions.node} has no zlib zstd and the zstd program is not on PATH)`, {
+    path: where,
+    hint: `use gzip, run ferry on Node 22.15 or later, or ${ZSTD_PROGRAM_HINT}`,
+  });
 }

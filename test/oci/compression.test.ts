@@ -21,6 +21,8 @@ import {
   zstdBackend,
   zstdCompressorBackend,
 } from '../../src/oci/compression.js';
+import { nodeZstd } from '../../src/oci/compression/zstd-backend.js';
+import { ZSTD_ENV_NAME } from '../helpers/zstd-backends.js';
 
 const ZSTD = '/usr/bin/zstd';
 
@@ -137,14 +139,13 @@ describe('gzip', () => {
   });
 });
 
-const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', 'zstd-cli': 'cli', fzstd: 'js' };
 
 /** Runs the enclosed tests with FERRY_ZSTD_BACKEND forcing `backend`, restoring the variable afterwards. */
 function forceBackend(backend: ZstdBackend): void {
   let saved: string | undefined;
   beforeAll(() => {
     saved = process.env[ZSTD_BACKEND_ENV];
-    process.env[ZSTD_BACKEND_ENV] = ENV_NAME[backend];
+    process.env[ZSTD_BACKEND_ENV] = ZSTD_ENV_NAME[backend];
   });
   afterAll(() => {
     if (saved === undefined) delete process.env[ZSTD_BACKEND_ENV];
@@ -283,16 +284,52 @@ describe('zstd backend choice', () => {
       expect(zstdBackend()).toBe('fzstd');
       expect(zstdCompressorBackend()).toBeUndefined();
       expect(() => createCompressor('zstd', 'out.tar')).toThrow(
-        expect.objectContaining({ code: 'ERR_UNSUPPORTED', path: 'out.tar', hint: expect.stringContaining('gzip') }),
+        expect.objectContaining({ code: 'ERR_UNSUPPORTED', path: 'out.tar', message: expect.stringContaining('FERRY_ZSTD_BACKEND=js'), hint: expect.stringContaining('gzip') }),
       );
     });
   });
 
-  it.each(['zlib', 'NAPI', 'fast'])('an unknown value (%s) is a usage error', (value) => {
+  describe.runIf(nodeZstd() === undefined)('Node without zlib zstd and no zstd program on PATH', () => {
+    let empty: string;
+    let savedPath: string | undefined;
+    let savedBackend: string | undefined;
+    beforeAll(() => {
+      empty = mkdtempSync(join(tmpdir(), 'ferry-no-zstd-'));
+      savedPath = process.env.PATH;
+      savedBackend = process.env[ZSTD_BACKEND_ENV];
+      process.env.PATH = empty;
+      delete process.env[ZSTD_BACKEND_ENV];
+    });
+    afterAll(() => {
+      process.env.PATH = savedPath;
+      if (savedBackend !== undefined) process.env[ZSTD_BACKEND_ENV] = savedBackend;
+      rmSync(empty, { recursive: true, force: true });
+    });
+
+    it('decodes with fzstd; asking for zstd compression is one ERR_UNSUPPORTED: use gzip, Node 22.15, or the zstd package', () => {
+      expect(zstdBackend()).toBe('fzstd');
+      expect(zstdCompressorBackend()).toBeUndefined();
+      let thrown: unknown;
+      try {
+        createCompressor('zstd', 'layer sha256:abc');
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(FerryError);
+      const err = thrown as FerryError;
+      expect(err).toMatchObject({ code: 'ERR_UNSUPPORTED', path: 'layer sha256:abc' });
+      expect(err.message).toContain(`Node ${process.versions.node} has no zlib zstd and the zstd program is not on PATH`);
+      expect(err.hint).toMatch(/^use gzip, run ferry on Node 22\.15 or later, or install the zstd package/);
+      expect(err.toLine()).not.toContain('\n');
+    });
+  });
+
+  // napi named the zstd-napi binding, which ferry no longer has; toString is no backend either.
+  it.each(['napi', 'zlib', 'NODE', 'fast', 'toString'])('an unknown value (%s) is a usage error listing the three', (value) => {
     const saved = process.env[ZSTD_BACKEND_ENV];
     process.env[ZSTD_BACKEND_ENV] = value;
     try {
-      expect(() => createDecompressor('zstd')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', hint: expect.stringContaining('node, napi, cli or js') }));
+      expect(() => createDecompressor('zstd')).toThrow(expect.objectContaining({ code: 'ERR_USAGE', hint: expect.stringContaining('node, cli or js') }));
     } finally {
       if (saved === undefined) delete process.env[ZSTD_BACKEND_ENV];
       else process.env[ZSTD_BACKEND_ENV] = saved;
@@ -327,10 +364,10 @@ describe.each(compressors)('zstd compression (backend: %s)', (backend) => {
     expect(zst.length).toBeLessThan(data.length / 2);
     expect(execFileSync(ZSTD, ['-q', '-d', '-c'], { input: zst, maxBuffer: 1 << 26 }).equals(data)).toBe(true);
     for (const decoder of availableZstdBackends()) {
-      process.env[ZSTD_BACKEND_ENV] = ENV_NAME[decoder];
+      process.env[ZSTD_BACKEND_ENV] = ZSTD_ENV_NAME[decoder];
       expect((await decompress('zstd', zst)).equals(data), decoder).toBe(true);
     }
-    process.env[ZSTD_BACKEND_ENV] = ENV_NAME[backend];
+    process.env[ZSTD_BACKEND_ENV] = ZSTD_ENV_NAME[backend];
   });
 
   it('compresses nothing to a valid empty frame', async () => {

@@ -1,15 +1,13 @@
-// Which zstd backend ferry picks by default, on a machine like most users' Node 20 installs: no zlib zstd (Node
-// < 22.15) and no zstd-napi (it has no prebuilt binary and needs a compiler). zstd-napi is hidden here even where
-// it built; node:zlib cannot be hidden, so on Node ≥ 22.15 the test checks that it stays first.
+// Which zstd backend ferry picks by default: on Node < 22.15 (no zlib zstd) the zstd program (Debian package
+// `zstd`) decodes and compresses, else fzstd decodes and nothing compresses; node:zlib cannot be hidden, so on
+// Node ≥ 22.15 the test checks that it stays first for both.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { availableZstdBackends, createDecompressor, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from '../../src/oci/compression.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableZstdBackends, createCompressor, createDecompressor, ZSTD_BACKEND_ENV, zstdBackend, zstdCompressorBackend } from '../../src/oci/compression.js';
 import { nodeZstd } from '../../src/oci/compression/zstd-backend.js';
 import { ProgramStage } from '../../src/oci/compression/program-stage.js';
-
-vi.mock('../../src/oci/compression/napi-binding.js', () => ({ loadZstdNapi: () => undefined }));
 
 function withPath<T>(path: string, work: () => T): T {
   const saved = process.env.PATH;
@@ -21,7 +19,7 @@ function withPath<T>(path: string, work: () => T): T {
   }
 }
 
-describe('default zstd backend without zstd-napi', () => {
+describe('default zstd backend', () => {
   // The default is the point here, whatever the run forces for the other zstd tests.
   let forced: string | undefined;
   beforeAll(() => {
@@ -36,8 +34,9 @@ describe('default zstd backend without zstd-napi', () => {
     expect(availableZstdBackends()).toEqual(['zstd-cli', 'fzstd']);
     expect(zstdBackend()).toBe('zstd-cli');
     expect(createDecompressor('zstd')).toBeInstanceOf(ProgramStage);
-    // The program only decodes: with no in-process compressor, export --compression zstd still refuses.
-    expect(zstdCompressorBackend()).toBeUndefined();
+    // The program compresses too: export --layer-compression zstd and convert --layers zstd work on Node 20.
+    expect(zstdCompressorBackend()).toBe('zstd-cli');
+    expect(createCompressor('zstd')).toBeInstanceOf(ProgramStage);
   });
 
   it.skipIf(nodeZstd() !== undefined)('Node without zlib zstd and zstd not on PATH: falls back to fzstd', () => {
@@ -47,6 +46,8 @@ describe('default zstd backend without zstd-napi', () => {
         expect(availableZstdBackends()).toEqual(['fzstd']);
         expect(zstdBackend()).toBe('fzstd');
         expect(createDecompressor('zstd')).not.toBeInstanceOf(ProgramStage);
+        expect(zstdCompressorBackend()).toBeUndefined();
+        expect(() => createCompressor('zstd')).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED' }));
       });
     } finally {
       rmSync(empty, { recursive: true, force: true });
@@ -57,5 +58,6 @@ describe('default zstd backend without zstd-napi', () => {
     expect(availableZstdBackends()).toEqual(['node:zlib', 'zstd-cli', 'fzstd']);
     expect(zstdBackend()).toBe('node:zlib');
     expect(zstdCompressorBackend()).toBe('node:zlib');
+    expect(createCompressor('zstd')).not.toBeInstanceOf(ProgramStage);
   });
 });

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableZstdBackends, createDecompressor, ZSTD_BACKEND_ENV, type ZstdBackend } from '../../src/oci/compression.js';
+import { availableZstdBackends, createDecompressor, ZSTD_BACKEND_ENV } from '../../src/oci/compression.js';
 import { mixedBytes } from '../helpers/realistic-image.js';
+import { ZSTD_ENV_NAME } from '../helpers/zstd-backends.js';
 
-const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', 'zstd-cli': 'cli', fzstd: 'js' };
 
 function zstd(data: Buffer, ...args: string[]): Buffer {
   return execFileSync('zstd', ['-q', '-c', '-3', ...args], { input: data, maxBuffer: 1 << 30 });
@@ -96,7 +96,7 @@ describe.each(availableZstdBackends())('zstd decoder stream contract (backend: %
   let smallFrames: Buffer;
   beforeAll(() => {
     saved = process.env[ZSTD_BACKEND_ENV];
-    process.env[ZSTD_BACKEND_ENV] = ENV_NAME[backend];
+    process.env[ZSTD_BACKEND_ENV] = ZSTD_ENV_NAME[backend];
     bigFrames = threeFrames(big);
     smallFrames = threeFrames(small);
   });

@@ -16,8 +16,8 @@ import { availableZstdBackends, createDecompressor, ZSTD_BACKEND_ENV, type ZstdB
 import { ProgramStage } from '../../src/oci/compression/program-stage.js';
 import { tarBytes } from '../helpers/tar.js';
 import { mixedBytes } from '../helpers/realistic-image.js';
+import { ZSTD_ENV_NAME } from '../helpers/zstd-backends.js';
 
-const ENV_NAME: Record<ZstdBackend, string> = { 'node:zlib': 'node', 'zstd-napi': 'napi', 'zstd-cli': 'cli', fzstd: 'js' };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const zstd = (input: Buffer, ...args: string[]) => execFileSync('zstd', ['-q', '-c', '-3', ...args], { input, maxBuffer: 1 << 30 });
 
@@ -270,7 +270,7 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
   describe('errors carry the codes every backend gives for the same input', () => {
     async function expectCodeFromEach(backends: readonly ZstdBackend[], input: Buffer, code: string): Promise<void> {
       for (const backend of backends) {
-        const back = withEnv(ZSTD_BACKEND_ENV, ENV_NAME[backend]);
+        const back = withEnv(ZSTD_BACKEND_ENV, ZSTD_ENV_NAME[backend]);
         try {
           expect((await failure(input)).code, backend).toBe(code);
         } finally {
