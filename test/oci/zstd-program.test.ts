@@ -4,7 +4,7 @@
 // reaped when the stage is destroyed, errors as the other backends give them, and the program missing from PATH.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -249,6 +249,23 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
     );
     await expect(done).rejects.toMatchObject({ code: 'ERR_INVALID_DOCUMENT', message: expect.stringContaining('killed by SIGKILL') });
     expect(received).toBeLessThan(tar.length);
+  });
+
+  it('a program that exits 0 without reading all its input: the stage fails, never ends with the output so far', async () => {
+    // The rest of the input is written into the closed pipe at once (EPIPE), so it "ends" before the exit is seen.
+    const bin = mkdtempSync(join(tmpdir(), 'ferry-quitting-zstd-'));
+    writeFileSync(
+      join(bin, 'zstd'),
+      ['#!/bin/sh', 'if [ "$1" = "--version" ]; then echo "*** Zstandard CLI (64-bit) v1.5.4 ***"; exit 0; fi', 'head -c 200000 >/dev/null', 'exit 0', ''].join('\n'),
+    );
+    chmodSync(join(bin, 'zstd'), 0o755);
+    const restorePath = withEnv('PATH', `${bin}:${process.env.PATH}`);
+    try {
+      expect(await failure(layer)).toMatchObject({ code: 'ERR_INVALID_DOCUMENT', message: expect.stringContaining('zstd stopped before the end of its input') });
+    } finally {
+      restorePath();
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('the program removed after it was found: ERR_UNSUPPORTED naming the zstd package, not a corrupt layer', async () => {
