@@ -13,6 +13,7 @@
  *   start-up                    ferry version     vs node -e 0
  *   4× archive                  ferry import (with unpack) of the 4× archive: time and peak RSS beside the 1× run
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart } from './chart.mjs';
@@ -31,6 +32,8 @@ const TARGETS = {
 
 export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, log, chartsDir }) {
   const image = await ensureRealistic(cacheDir, log);
+  const zstd = zstdBackendOf(ferryBin);
+  log(`ferry's zstd backend: ${describeZstd(zstd)}`);
   const dir = join(runDir, 'realistic');
   // Each rep writes its outputs into a directory of its own (see `discardRep` below for why).
   let repDir = dir;
@@ -142,7 +145,17 @@ export async function runRealistic({ cacheDir, runDir, ferryBin, reps, tools, lo
     record(ops.startup, 'startup', 'node -e 0', await timed(process.execPath, ['-e', '0']));
   }
   rmSync(dir, { recursive: true, force: true });
-  return summarizeRealistic(image, ops, reps, chartsDir);
+  return summarizeRealistic(image, ops, reps, chartsDir, zstd);
+}
+
+/** The zstd backend the ferry under test uses here, as `ferry version --json` reports it. */
+function zstdBackendOf(ferryBin) {
+  const { zstd, zstdCompression, zstdProgram } = JSON.parse(execFileSync(process.execPath, [ferryBin, 'version', '--json'], { encoding: 'utf8' }));
+  return { decoder: zstd, compressor: zstdCompression, ...(zstdProgram ? { program: zstdProgram } : {}) };
+}
+
+function describeZstd(zstd) {
+  return `${zstd.decoder}${zstd.program ? ` (zstd ${zstd.program})` : ''}`;
 }
 
 /** `list` started at its `by`-th element (modulo its length), wrapping round. */
@@ -164,7 +177,7 @@ function umociLayoutFor(layout, blobs, manifest) {
   return layout;
 }
 
-function summarizeRealistic(image, ops, reps, chartsDir) {
+function summarizeRealistic(image, ops, reps, chartsDir, zstdBackend) {
   const table = (samples) => Object.fromEntries([...samples.runs.keys()].map((name) => [name, samples.summary(name)]));
   const operations = Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, table(v)]));
   const ratio = (a, b) => (a && b ? Number((a.seconds / b.seconds).toFixed(3)) : undefined);
@@ -185,7 +198,7 @@ function summarizeRealistic(image, ops, reps, chartsDir) {
     unpack: 'Unpack linux/amd64 (realistic image)',
     import: 'Import --all-platforms, unpacking the host platform',
     noUnpack: 'Import --all-platforms --no-unpack',
-    zstd: 'Unpack of zstd layers',
+    zstd: `Unpack of zstd layers (ferry decoding with ${describeZstd(zstdBackend)})`,
     startup: 'Start-up: ferry version vs node -e 0',
     large: 'ferry import (with unpack): 1× vs 4× archive',
   };
@@ -198,6 +211,7 @@ function summarizeRealistic(image, ops, reps, chartsDir) {
   }
   return {
     reps,
+    zstdBackend,
     image: {
       archive1xBytes: image.bytes1x,
       archive4xBytes: image.bytes4x,
@@ -228,6 +242,7 @@ export function renderRealistic(results) {
     'plus a Python standard library; layer 2 whites out, hides (opaque) and replaces part of layer 1 (bench/realistic-image.mjs).',
     `Archive: ${mb(image.archive1xBytes)} (4 platforms), 4× archive ${mb(image.archive4xBytes)}, zstd archive ${mb(image.archiveZstdBytes)}.`,
     `Median of ${results.reps} runs (start-up: 7), runs interleaved; generated once in ${image.generateSeconds} s.`,
+    `ferry's zstd backend: ${describeZstd(results.zstdBackend)}, compressing with ${results.zstdBackend.compressor ?? 'nothing (decode only)'} (\`ferry version\`).`,
     '',
     '| layer | files | dirs | symlinks | hardlinks | whiteouts | MB |',
     '|---|---|---|---|---|---|---|',
