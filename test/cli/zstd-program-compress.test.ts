@@ -3,7 +3,8 @@
  * package `zstd`): `export --layer-compression zstd`, `export --compress zstd` and `convert --layers zstd` of a
  * realistic image, checked by content — every layer decompresses (zstd -dc, fzstd) to its diffID, skopeo reads the
  * layers back as those diffIDs, and the image unpacks to the same tree as the gzip original. A zstd program that
- * dies mid-stream fails each command with one ERR_PROGRAM line and leaves no archive and no image behind.
+ * dies mid-stream fails each command with one ERR_PROGRAM line and leaves no archive and no image behind; with
+ * neither zlib zstd nor the program (Node 20, an empty PATH), each is one ERR_UNSUPPORTED line saying what to do.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -198,6 +199,24 @@ describe('ferry compressing zstd with the zstd program', { timeout: 300_000 }, (
     const result = await runFerry(['--root', root, 'export', '--compress', 'zstd', out, NAME], { env: { ...CLI, PATH: dyingZstdPath() }, ...RUN });
     expectOneProgramError(result);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it.runIf(nodeZstd() === undefined)('no zlib zstd and no zstd program: export and convert to zstd are one ERR_UNSUPPORTED line saying what to do', async () => {
+    const emptyBin = join(tmp.dir, 'empty-bin');
+    mkdirSync(emptyBin, { recursive: true });
+    const env = { FERRY_ZSTD_BACKEND: '', PATH: emptyBin };
+    const out = join(tmp.dir, 'refused.tar');
+    for (const args of [
+      ['export', '--layer-compression', 'zstd', out, NAME],
+      ['export', '--compress', 'zstd', out, NAME],
+      ['convert', NAME, '--layers', 'zstd', '--tag', 'docker.io/library/zstd-compress:refused'],
+    ]) {
+      const result = await runFerry(['--root', root, ...args], { env, ...RUN });
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/zstd compression is not available .*; use gzip, run ferry on Node 22\.15 or later, or install the zstd package .*\(ERR_UNSUPPORTED\)\n$/);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it('a zstd program that dies mid-stream: convert --layers zstd is one ERR_PROGRAM line and names nothing', async () => {
