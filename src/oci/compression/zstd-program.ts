@@ -99,8 +99,8 @@ function compressFailure(where: string, exit: ProgramExit): Error {
 
 /**
  * Decompresses with the zstd program (`zstd -d -c -q`) in a child process: libzstd's speed (≈ 1 GB/s of output)
- * on a Node without zlib zstd, off the main thread. Errors carry the codes the other
- * backends give for the same input: ERR_TRUNCATED for a cut frame, ERR_INVALID_DOCUMENT for corrupt data.
+ * on a Node without zlib zstd, off the main thread. Errors carry the codes the other backends give for the same
+ * input: ERR_TRUNCATED for a cut frame, ERR_INVALID_DOCUMENT for corrupt data.
  */
 export function createZstdProgramDecompressStream(where: string): Duplex {
   return new ProgramStage(ZSTD_PROGRAM, DECODE_ARGS, (exit) => decodeFailure(where, exit));
