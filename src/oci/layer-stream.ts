@@ -4,6 +4,7 @@ import { FerryError, isFerryError } from '../errors.js';
 import { type Compression, createDecompressor, refuseUnsupportedCompression } from './compression.js';
 import type { Descriptor } from './descriptor.js';
 import { DigestingStream, VerifyingStream } from './digest.js';
+import { nextTurnStage } from './next-turn-stage.js';
 import { sniffStream } from './sniff-stream.js';
 import type { ContentSource } from './transport.js';
 
@@ -38,12 +39,13 @@ export async function readLayer<T>(
     const { compression } = verified;
     if (compression === 'none') refuseUnsupportedCompression(verified.head, where);
     const decompressor = createDecompressor(compression, where);
-    streams.push(verified.stream, decompressor);
+    const decompressed = nextTurnStage();
+    streams.push(verified.stream, decompressor, decompressed);
     // The plan's stages are created before any of them runs, so one that cannot be made fails before anything is written.
     const { stages, consume } = plan(compression);
     streams.push(...stages);
-    running.push(pipeline([verified.stream, decompressor, ...stages]));
-    const result = consume(stages.at(-1) ?? decompressor);
+    running.push(pipeline([verified.stream, decompressor, decompressed, ...stages]));
+    const result = consume(stages.at(-1) ?? decompressed);
     running.push(result);
     for (const task of running) task.catch(() => {});
     await Promise.all(running);
