@@ -14,20 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '../../src/errors.js';
 import { createCompressor, createDecompressor, ZSTD_BACKEND_ENV, zstdCompressorBackend } from '../../src/oci/compression.js';
 import { ProgramStage } from '../../src/oci/compression/program-stage.js';
+import { expectConsumerStopKillsProgram, withEnv } from '../helpers/program-stage.js';
 import { mixedBytes } from '../helpers/realistic-image.js';
 
 const ZSTD = '/usr/bin/zstd';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function withEnv(name: string, value: string | undefined): () => void {
-  const saved = process.env[name];
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-  return () => {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  };
-}
 
 /** `input` cut in sizes from 1 byte to 200 KB, as a network or a tar reader hands it over. */
 function oddChunks(input: Buffer, seed = 7): Buffer[] {
@@ -42,18 +33,7 @@ function oddChunks(input: Buffer, seed = 7): Buffer[] {
   return out;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
-function closed(stage: ProgramStage): Promise<void> {
-  return stage.closed ? Promise.resolve() : new Promise((resolve) => stage.once('close', () => resolve()));
-}
 
 /** Compresses `chunks` with ferry's zstd compressor in force; resolves to the output, or rejects. */
 async function compress(chunks: Buffer[], where = 'layer sha256:0123'): Promise<Buffer> {
@@ -194,24 +174,7 @@ describe('zstd compression through the zstd program', { timeout: 120_000 }, () =
   });
 
   it('the consumer stopping early kills the program, which is reaped, and the pipeline settles with its error', async () => {
-    const stage = createCompressor('zstd') as ProgramStage;
-    let pid: number | undefined;
-    let received = 0;
-    const done = pipeline(
-      Readable.from(oddChunks(data)),
-      stage,
-      new Writable({
-        write(chunk: Buffer, _e, next) {
-          pid ??= stage.pid;
-          received += chunk.length;
-          next(received > 512 * 1024 ? new Error('consumer stopped') : null);
-        },
-      }),
-    );
-    await expect(done).rejects.toThrow('consumer stopped');
-    await closed(stage);
-    expect(pid).toBeGreaterThan(0);
-    expect(isRunning(pid!)).toBe(false);
+    await expectConsumerStopKillsProgram(createCompressor('zstd') as ProgramStage, oddChunks(data), 512 * 1024);
   });
 
   it('the program killed by someone else mid-stream: ERR_PROGRAM naming the blob, not a short blob', async () => {

@@ -14,22 +14,13 @@ import { FerryError } from '../../src/errors.js';
 import { BombGuard } from '../../src/oci/bomb-guard.js';
 import { availableZstdBackends, createDecompressor, ZSTD_BACKEND_ENV, type ZstdBackend, zstdBackend } from '../../src/oci/compression.js';
 import { ProgramStage } from '../../src/oci/compression/program-stage.js';
+import { closed, expectConsumerStopKillsProgram, isRunning, withEnv } from '../helpers/program-stage.js';
 import { tarBytes } from '../helpers/tar.js';
 import { mixedBytes } from '../helpers/realistic-image.js';
 import { ZSTD_ENV_NAME } from '../helpers/zstd-backends.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const zstd = (input: Buffer, ...args: string[]) => execFileSync('zstd', ['-q', '-c', '-3', ...args], { input, maxBuffer: 1 << 30 });
-
-function withEnv(name: string, value: string | undefined): () => void {
-  const saved = process.env[name];
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-  return () => {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  };
-}
 
 /** A layer tar shaped like a real one: 3,000 small files in nested directories and one 12 MiB mixed file. */
 async function realisticLayerTar(): Promise<Buffer> {
@@ -42,22 +33,7 @@ async function realisticLayerTar(): Promise<Buffer> {
   return tarBytes(entries);
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
-/**
- * Resolves when the stage has closed: a pipeline settles on its first error, while the stage closes only once
- * the program it killed has exited and been reaped.
- */
-function closed(stage: ProgramStage): Promise<void> {
-  return stage.closed ? Promise.resolve() : new Promise((resolve) => stage.once('close', () => resolve()));
-}
 
 function chunksOf(input: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];
@@ -172,24 +148,7 @@ describe('zstd program backend (zstd -d -c -q in a child process)', { timeout: 6
   });
 
   it('the consumer stopping mid-stream kills the program and the pipeline settles with its error', async () => {
-    const stage = createDecompressor('zstd') as ProgramStage;
-    let pid: number | undefined;
-    let received = 0;
-    const done = pipeline(
-      Readable.from(chunksOf(layer, 64 * 1024)),
-      stage,
-      new Writable({
-        write(chunk: Buffer, _e, next) {
-          pid ??= stage.pid;
-          received += chunk.length;
-          next(received > 1024 * 1024 ? new Error('consumer stopped') : null);
-        },
-      }),
-    );
-    await expect(done).rejects.toThrow('consumer stopped');
-    await closed(stage);
-    expect(pid).toBeGreaterThan(0);
-    expect(isRunning(pid!)).toBe(false);
+    await expectConsumerStopKillsProgram(createDecompressor('zstd') as ProgramStage, chunksOf(layer, 64 * 1024), 1024 * 1024);
   });
 
   it('destroy() while the program is blocked on a full pipe kills it and closes the stage', async () => {
