@@ -34,10 +34,13 @@ function youngGenerationAfterAWorker(apply: boolean): number {
 }
 
 describe('the CLI V8 settings', () => {
-  it('keep the main thread young generation at its starting size after a worker thread starts (V8 resets the growth factor for each new isolate)', () => {
-    // Without the settings the same load grows it to 16 MB or more: the check below would catch a hold that a
-    // worker undid.
-    expect(youngGenerationAfterAWorker(false)).toBeGreaterThanOrEqual(16);
-    expect(youngGenerationAfterAWorker(true)).toBeLessThanOrEqual(2);
+  it('keep the main thread young generation held after a worker thread starts (V8 resets the growth factor for each new isolate)', () => {
+    const unheld = youngGenerationAfterAWorker(false);
+    const held = youngGenerationAfterAWorker(true);
+    // Unheld, the same load grows it to 16 MB or more. Node 20's V8 keeps a held one at its starting 2 MB; Node 24's
+    // sizes it dynamically (1–11 MB under this load) — on both, a hold the worker undid would reach the unheld size.
+    expect(unheld).toBeGreaterThanOrEqual(16);
+    expect(held).toBeLessThanOrEqual(unheld / 2);
+    if (Number(process.versions.node.split('.')[0]) < 22) expect(held).toBeLessThanOrEqual(2);
   });
 });
