@@ -2,11 +2,13 @@ import { exitWhenDone } from './exit.js';
 import { reportError } from './output.js';
 import { enteredCommand } from './usage-context.js';
 import { printVersion } from './commands/version.js';
+import { reclaimBuffersPromptly } from './buffer-reclaim.js';
 import { applyStreamingV8Settings } from './v8-settings.js';
 
 /** Runs the CLI as the whole process: exits with the command's status (see exitWhenDone). */
 export function runFerryProcess(args: string[]): Promise<never> {
   applyStreamingV8Settings();
+  reclaimBuffersPromptly();
   let command = 'ferry';
   return exitWhenDone(
     () => main(args, (name) => (command = name)),

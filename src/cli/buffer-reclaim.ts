@@ -1,0 +1,38 @@
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** Dead buffer memory allowed to pile up before a scavenge is asked for. */
+export const RECLAIM_SLACK_BYTES = 8 * 1024 * 1024;
+const CHECK_EVERY_MS = 5;
+
+type Collect = (options: { type: 'minor' }) => void;
+
+/**
+ * Frees dead chunk buffers soon after they die. Every chunk ferry streams (an fs read, a zlib output block) is an
+ * ArrayBuffer of its own, 256 KiB–1 MiB, but only a few hundred bytes of JavaScript heap: V8 frees those buffers at
+ * its next scavenge, and a scavenge comes when the young generation fills, so at 300 MB/s of chunks 25–40 MB of
+ * dead buffers waited for one, and the allocator's heap kept that high-water mark. Here the CLI watches V8's
+ * external memory and asks for a scavenge (young generation only, 0.5 ms) once it has grown 8 MB past the level the
+ * last one left. Measured on the realistic image, tmpfs: peak RSS of unpack 127 → 112 MB, import with unpack
+ * 142 → 130 MB, of the 4× archive 149 → 134 MB, --no-unpack 113 → 101 MB; 100–700 scavenges, 80–300 ms in all.
+ *
+ * `gc` is V8's own extension, installed only in contexts made after the flag is set: the CLI's context does not get
+ * a global `gc`, one throwaway context hands the function over. The library never does this to its host.
+ */
+export function reclaimBuffersPromptly(): void {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as Collect;
+  let floor = externalBytes();
+  setInterval(() => {
+    const now = externalBytes();
+    // Buffers freed by V8's own collections lower the level without a scavenge from here.
+    if (now < floor) floor = now;
+    if (now - floor < RECLAIM_SLACK_BYTES) return;
+    collect({ type: 'minor' });
+    floor = externalBytes();
+  }, CHECK_EVERY_MS).unref();
+}
+
+function externalBytes(): number {
+  return getHeapStatistics().external_memory;
+}
