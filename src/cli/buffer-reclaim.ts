@@ -2,7 +2,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** Dead buffer memory allowed to pile up before a scavenge is asked for. */
-const RECLAIM_SLACK_BYTES = 4 * 1024 * 1024;
+const RECLAIM_SLACK_BYTES = 8 * 1024 * 1024;
 const CHECK_EVERY_MS = 5;
 
 type Collect = (options: { type: 'minor' }) => void;
@@ -12,11 +12,10 @@ type Collect = (options: { type: 'minor' }) => void;
  * ArrayBuffer of its own, 256 KiB–1 MiB, but only a few hundred bytes of JavaScript heap: V8 frees those buffers at
  * its next scavenge, and a scavenge comes when the young generation fills, so at 300 MB/s of chunks 25–40 MB of
  * dead buffers waited for one, and the allocator's heap kept that high-water mark. Here the CLI watches V8's
- * external memory and asks for a scavenge (young generation only, 0.5 ms) once it has grown 4 MB past the level the
+ * external memory and asks for a scavenge (young generation only, 0.5 ms) once it has grown 8 MB past the level the
  * last one left. Measured on the realistic image, tmpfs: peak RSS of unpack 127 → 111 MB, import with unpack
- * 142 → 122–123 MB (Node 24: 150–156 → 143 MB), of the 4× archive 149 → 135 MB, --no-unpack 113 → 99–103 MB, with
- * no change in wall time (import 7.6–7.7 s, unpack on disk 5.8–6.0 s, interleaved pairs). 8 MB of slack left the
- * import at 129 MB, 145–156 MB on Node 24.
+ * 142 → 127–134 MB, of the 4× archive 149 → 135 MB, --no-unpack 113 → 99–103 MB; 100–250 scavenges per unpack,
+ * 80–140 ms in all, no change in wall time on disk (3 interleaved pairs: 5.82–5.95 s without, 5.67–5.99 s with).
  *
  * `gc` is V8's own extension, installed only in contexts made after the flag is set: the CLI's context does not get
  * a global `gc`, one throwaway context hands the function over (worker threads started later do see one; nothing in

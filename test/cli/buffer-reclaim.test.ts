@@ -35,8 +35,8 @@ describe('the CLI buffer reclaim', () => {
     const reclaimed = heldWhileStreaming(true);
     // Alone, only V8's own external-memory limit collects them: 34 MB on Node 20, 70 MB on Node 24.
     expect(alone.peakMB).toBeGreaterThan(30);
-    // Measured 12.5–15.8 MB: 4 MB of slack, a 5 ms check's worth of chunks past it, and the runtime's own buffers.
-    expect(reclaimed.peakMB).toBeLessThan(20);
+    // Measured 17.5–17.8 MB: 8 MB of slack, a 5 ms check's worth of chunks past it, and the runtime's own buffers.
+    expect(reclaimed.peakMB).toBeLessThan(22);
   });
 
   it('leaves no global gc in the CLI context', () => {
