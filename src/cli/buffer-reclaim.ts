@@ -19,20 +19,26 @@ type Collect = (options: { type: 'minor' }) => void;
  *
  * `gc` is V8's own extension, installed only in contexts made after the flag is set: the CLI's context does not get
  * a global `gc`, one throwaway context hands the function over (worker threads started later do see one; nothing in
- * them calls it). The library never does this to its host.
+ * them calls it). That is done at the first scavenge, not at start: a new context costs 1.7 ms, and most commands
+ * never stream enough to need one. The library never does this to its host.
  */
 export function reclaimBuffersPromptly(): void {
-  setFlagsFromString('--expose-gc');
-  const collect = runInNewContext('gc') as Collect;
+  let collect: Collect | undefined;
   let floor = externalBytes();
   setInterval(() => {
     const now = externalBytes();
     // Buffers freed by V8's own collections lower the level without a scavenge from here.
     if (now < floor) floor = now;
     if (now - floor < RECLAIM_SLACK_BYTES) return;
+    collect ??= exposeGc();
     collect({ type: 'minor' });
     floor = externalBytes();
   }, CHECK_EVERY_MS).unref();
+}
+
+function exposeGc(): Collect {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as Collect;
 }
 
 function externalBytes(): number {
